@@ -1,0 +1,18 @@
+import type { Logger } from 'pino';
+import type { ConfigOf, OptionSpecs } from './config.js';
+import type { Agent } from './job.js';
+import type { CommonConfig } from './options.js';
+
+/** Everything the shared runtime needs to run one agent binary. */
+export interface AgentDefinition<S extends OptionSpecs> {
+  /** Binary name, also the agent segment of self-metrics (`<prefix>.<name>.<instance>.self.*`). */
+  name: string;
+  version: string;
+  /** First paragraph of --help. */
+  description: string;
+  defaultPrefix: string;
+  /** The agent's own options, beside the common ones. */
+  options: S;
+  /** Builds the agent's jobs; may throw ConfigError for cross-field problems (exit code 2). */
+  create(config: CommonConfig & ConfigOf<S>, context: { log: Logger }): Promise<Agent> | Agent;
+}

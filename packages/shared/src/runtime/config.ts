@@ -1,0 +1,293 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import yargs from 'yargs';
+
+/**
+ * Configuration from flags, environment variables and an optional YAML/JSON file (in that order of
+ * precedence), validated once at start-up. Every problem is a ConfigError naming the key, the value
+ * given and what was expected; the CLI turns it into exit code 2.
+ */
+export class ConfigError extends Error {
+  constructor(
+    readonly key: string,
+    readonly given: unknown,
+    readonly expected: string,
+  ) {
+    super(`${key}: got ${describeValue(given)}, expected ${expected}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Thrown by a parser; the loader adds which key and source the value came from. */
+export class InvalidValue extends Error {
+  constructor(readonly expected: string) {
+    super(expected);
+  }
+}
+
+function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  const text = typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+}
+
+export type Parser<T> = (raw: unknown) => T;
+
+export interface OptionSpec<T> {
+  describe: string;
+  parse: Parser<T>;
+  /** Value when no source sets the option; a function is called at load time (e.g. hostname). */
+  default?: T | (() => T | undefined);
+  /** Repeatable flag (`--carbon a --carbon b`); file value is a list; env value is comma separated. */
+  array?: boolean;
+  /** Extra environment variables read after `STOKER_<KEY>` (e.g. Marathon's `PORT0`). */
+  env?: readonly string[];
+  /** Only settable in the config file (structured values such as a list of clusters). */
+  fileOnly?: boolean;
+  /** Never shown in errors, logs or /status. */
+  secret?: boolean;
+  alias?: string;
+  /** Flag without a value (`--once`). */
+  boolean?: boolean;
+}
+
+export type OptionSpecs = Record<string, OptionSpec<unknown>>;
+export type ConfigOf<S extends OptionSpecs> = {
+  [K in keyof S]: S[K] extends OptionSpec<infer T> ? T : never;
+};
+
+export const kebab = (key: string): string => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+const envName = (key: string): string => `STOKER_${kebab(key).replace(/-/g, '_').toUpperCase()}`;
+
+// ---- parsers ---------------------------------------------------------------------------------
+
+export const parsers = {
+  string(options: { nonEmpty?: boolean } = {}): Parser<string> {
+    return (raw) => {
+      if (typeof raw !== 'string' && typeof raw !== 'number') throw new InvalidValue('a string');
+      const value = String(raw);
+      if (options.nonEmpty && value.trim() === '') throw new InvalidValue('a non-empty string');
+      return value;
+    };
+  },
+  integer(options: { min?: number; max?: number } = {}): Parser<number> {
+    const { min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER } = options;
+    return (raw) => {
+      const value = typeof raw === 'number' ? raw : typeof raw === 'string' && /^-?\d+$/.test(raw.trim()) ? Number(raw) : Number.NaN;
+      if (!Number.isInteger(value) || value < min || value > max) {
+        throw new InvalidValue(`an integer from ${min} to ${max}`);
+      }
+      return value;
+    };
+  },
+  boolean(): Parser<boolean> {
+    return (raw) => {
+      if (typeof raw === 'boolean') return raw;
+      if (typeof raw === 'string' && /^(true|1|yes|on)$/i.test(raw)) return true;
+      if (typeof raw === 'string' && /^(false|0|no|off)$/i.test(raw)) return false;
+      throw new InvalidValue('true or false');
+    };
+  },
+  /** `10s`, `500ms`, `2m`, `1h`, or a bare number of seconds; returns milliseconds. */
+  duration(options: { minMs?: number; maxMs?: number } = {}): Parser<number> {
+    const { minMs = 1, maxMs = 24 * 3600_000 } = options;
+    const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3600_000 };
+    return (raw) => {
+      const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(String(raw));
+      const ms = match ? Number(match[1]) * units[match[2] ?? 's']! : Number.NaN;
+      if (!Number.isFinite(ms) || ms < minMs || ms > maxMs || (typeof raw !== 'string' && typeof raw !== 'number')) {
+        throw new InvalidValue(`a duration like 10s, 500ms or 1m, from ${minMs} ms to ${maxMs} ms`);
+      }
+      return Math.round(ms);
+    };
+  },
+  /** `64MiB`, `512KiB`, `1GiB`, `1000` (bytes); returns bytes. */
+  bytes(options: { min?: number } = {}): Parser<number> {
+    const { min = 1 } = options;
+    const units: Record<string, number> = { b: 1, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, kb: 1e3, mb: 1e6, gb: 1e9 };
+    return (raw) => {
+      const match = /^\s*(\d+(?:\.\d+)?)\s*([kmg]i?b|b)?\s*$/i.exec(String(raw));
+      const bytes = match ? Number(match[1]) * units[(match[2] ?? 'b').toLowerCase()]! : Number.NaN;
+      if (!Number.isFinite(bytes) || bytes < min || (typeof raw !== 'string' && typeof raw !== 'number')) {
+        throw new InvalidValue(`a size like 64MiB, 512KiB or a number of bytes, at least ${min}`);
+      }
+      return Math.floor(bytes);
+    };
+  },
+  oneOf<T extends string>(choices: readonly T[]): Parser<T> {
+    return (raw) => {
+      if (typeof raw !== 'string' || !choices.includes(raw as T)) throw new InvalidValue(`one of ${choices.join(', ')}`);
+      return raw as T;
+    };
+  },
+  /** `host:port`, `[v6]:port`; a missing port takes `defaultPort`. */
+  hostPort(defaultPort?: number): Parser<{ host: string; port: number }> {
+    return (raw) => {
+      const match = typeof raw === 'string' ? /^(?:\[([^\]]+)\]|([^:\s]+))(?::(\d{1,5}))?$/.exec(raw.trim()) : null;
+      const port = match?.[3] !== undefined ? Number(match[3]) : defaultPort;
+      if (!match || port === undefined || port < 1 || port > 65535) {
+        throw new InvalidValue(defaultPort ? 'host or host:port' : 'host:port');
+      }
+      return { host: (match[1] ?? match[2])!, port };
+    };
+  },
+  url(): Parser<URL> {
+    return (raw) => {
+      try {
+        const url = new URL(String(raw));
+        if (url.protocol === 'http:' || url.protocol === 'https:') return url;
+      } catch {}
+      throw new InvalidValue('an http:// or https:// URL');
+    };
+  },
+  /** A list of values; each element parsed by `item`. */
+  list<T>(item: Parser<T>): Parser<T[]> {
+    return (raw) => {
+      const values = Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(',').map((s) => s.trim()).filter(Boolean) : [raw];
+      return values.map((value, index) => {
+        try {
+          return item(value);
+        } catch (error) {
+          if (error instanceof InvalidValue) throw new InvalidValue(`a list whose item ${index} is ${error.expected}`);
+          throw error;
+        }
+      });
+    };
+  },
+  /** `k=v` pairs (flag repeated, env comma separated, file a mapping). */
+  keyValues(): Parser<Record<string, string>> {
+    return (raw) => {
+      if (raw && typeof raw === 'object' && !Array.isArray(raw)) {
+        return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, String(v)]));
+      }
+      const pairs = Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(',') : [];
+      const result: Record<string, string> = {};
+      for (const pair of pairs) {
+        const match = /^([^=]+)=(.*)$/.exec(String(pair).trim());
+        if (!match) throw new InvalidValue('key=value pairs');
+        result[match[1]!] = match[2]!;
+      }
+      return result;
+    };
+  },
+};
+
+// ---- loading ---------------------------------------------------------------------------------
+
+export interface LoadOptions {
+  name: string;
+  version: string;
+  description: string;
+  argv: readonly string[];
+  env: NodeJS.ProcessEnv;
+  /** Where `--help`/`--version` output goes; tests pass a collector. */
+  print?: (text: string) => void;
+}
+
+export type LoadResult<C> = { kind: 'config'; config: C; sources: Record<string, 'flag' | 'env' | 'file' | 'default'> } | { kind: 'exit'; code: number };
+
+/** Reads, merges and validates the configuration. Throws ConfigError on any invalid or unknown key. */
+export function loadConfig<S extends OptionSpecs>(specs: S, options: LoadOptions): LoadResult<ConfigOf<S>> {
+  const print = options.print ?? ((text: string) => process.stdout.write(`${text}\n`));
+  const parser = yargs()
+    .scriptName(options.name)
+    .usage(`$0 [options]\n\n${options.description}`)
+    .version(options.version)
+    .help()
+    .strict()
+    .exitProcess(false)
+    .wrap(Math.min(110, process.stdout.columns ?? 110))
+    .parserConfiguration({ 'camel-case-expansion': false, 'dot-notation': false, 'duplicate-arguments-array': true })
+    .fail((message, error) => {
+      throw error ?? new ConfigError('command line', options.argv.join(' '), message.replace(/^Unknown arguments?: /, 'known options only; unknown: '));
+    })
+    .option('config', { type: 'string', describe: 'YAML or JSON config file; flags and environment variables override it', requiresArg: true });
+  for (const [key, spec] of Object.entries(specs)) {
+    if (spec.fileOnly) continue;
+    const envs = [envName(key), ...(spec.env ?? [])].join(', ');
+    parser.option(kebab(key), {
+      type: spec.boolean ? 'boolean' : 'string',
+      array: spec.array && !spec.boolean,
+      requiresArg: !spec.boolean,
+      alias: spec.alias,
+      describe: `${spec.describe} [env: ${envs}]${describeDefault(spec)}`,
+    });
+  }
+  let helpShown = false;
+  parser.showHelpOnFail(false);
+  const argv = parser.parseSync([...options.argv], {}, (_error, _argv, output) => {
+    if (output) {
+      helpShown = true;
+      print(output);
+    }
+  }) as Record<string, unknown>;
+  if (helpShown || argv.help || argv.version) return { kind: 'exit', code: 0 };
+
+  const file = loadFile(typeof argv.config === 'string' ? argv.config : options.env.STOKER_CONFIG);
+  const knownFileKeys = new Set(Object.keys(specs).map(kebab));
+  for (const key of Object.keys(file)) {
+    if (!knownFileKeys.has(key)) {
+      throw new ConfigError(`config file key "${key}"`, file[key], `one of the known keys: ${[...knownFileKeys].join(', ')}`);
+    }
+  }
+
+  const config: Record<string, unknown> = {};
+  const sources: Record<string, 'flag' | 'env' | 'file' | 'default'> = {};
+  for (const [key, spec] of Object.entries(specs)) {
+    const flag = kebab(key);
+    const fromFlag = spec.fileOnly ? undefined : argv[flag];
+    const envKey = [envName(key), ...(spec.env ?? [])].find((name) => options.env[name] !== undefined && options.env[name] !== '');
+    let raw: unknown;
+    let label: string;
+    if (fromFlag !== undefined) {
+      raw = Array.isArray(fromFlag) && !spec.array ? fromFlag[fromFlag.length - 1] : fromFlag;
+      label = `--${flag}`;
+      sources[key] = 'flag';
+    } else if (envKey) {
+      raw = options.env[envKey];
+      label = `environment variable ${envKey}`;
+      sources[key] = 'env';
+    } else if (flag in file) {
+      raw = file[flag];
+      label = `config file key "${flag}"`;
+      sources[key] = 'file';
+    } else {
+      const fallback = typeof spec.default === 'function' ? (spec.default as () => unknown)() : spec.default;
+      config[key] = fallback;
+      sources[key] = 'default';
+      continue;
+    }
+    try {
+      config[key] = spec.parse(raw);
+    } catch (error) {
+      if (error instanceof InvalidValue) throw new ConfigError(label, spec.secret ? '(secret)' : raw, error.expected);
+      throw error;
+    }
+  }
+  return { kind: 'config', config: config as ConfigOf<S>, sources };
+}
+
+function describeDefault(spec: OptionSpec<unknown>): string {
+  if (spec.default === undefined || typeof spec.default === 'function' || spec.secret) return '';
+  const value = spec.default;
+  return ` [default: ${Array.isArray(value) ? value.join(',') : typeof value === 'object' ? JSON.stringify(value) : String(value)}]`;
+}
+
+function loadFile(path: string | undefined): Record<string, unknown> {
+  if (!path) return {};
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError('--config', path, `a readable file (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+  let data: unknown;
+  try {
+    data = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+  } catch (error) {
+    throw new ConfigError('--config', path, `valid ${path.endsWith('.json') ? 'JSON' : 'YAML'} (${(error as Error).message.split('\n')[0]})`);
+  }
+  if (data === null || data === undefined) return {};
+  if (typeof data !== 'object' || Array.isArray(data)) throw new ConfigError('--config', path, 'a file holding a mapping of option names to values');
+  return data as Record<string, unknown>;
+}

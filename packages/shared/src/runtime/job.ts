@@ -1,0 +1,41 @@
+import type { Logger } from 'pino';
+import type { SegmentSanitizer } from '../carbon/names.js';
+
+/**
+ * What a collector sees of one collection cycle. Everything a job emits is turned into carbon lines
+ * under the agent's prefix, stamped with `timestampSec`, and queued when the job settles — also when
+ * it throws, so a failing cycle can still report `collector.up 0`.
+ */
+export interface Cycle {
+  readonly job: string;
+  /** Aborted at the job's deadline and on shutdown: pass it to every request and wait. */
+  readonly signal: AbortSignal;
+  /** Wall-clock start of the tick (ms since the epoch). */
+  readonly startedAtMs: number;
+  /** The aligned timestamp every line of this cycle carries (seconds). */
+  readonly timestampSec: number;
+  /** True under `--once`: a job that derives rates takes its own second sample. */
+  readonly once: boolean;
+  readonly log: Logger;
+  /** One sample: raw name segments after the prefix (each is sanitised) and a number or boolean. */
+  emit(segments: readonly (string | number)[], value: unknown): void;
+}
+
+export interface Job {
+  /** Stable name, used in logs, /status and self-metrics (a cluster name, `containers`, ...). */
+  readonly name: string;
+  readonly intervalMs: number;
+  /** Deadline for one cycle; the cycle's signal aborts then. */
+  readonly timeoutMs: number;
+  /** Naming scheme's sanitiser for this job's segments (default: `[A-Za-z0-9_-]`). */
+  readonly sanitize?: SegmentSanitizer;
+  /** Throwing marks the cycle failed (logged, counted); emitted samples are still sent. */
+  run(cycle: Cycle): Promise<void>;
+}
+
+export interface Agent {
+  readonly jobs: readonly Job[];
+  /** Agent-specific part of GET /status (never secrets). */
+  status?(): unknown;
+  close?(): Promise<void>;
+}
