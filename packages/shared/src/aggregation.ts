@@ -35,9 +35,9 @@ export function summarizeBy<T>(
   const buckets = new Map<string, T[]>();
   for (const item of items) {
     for (const group of groupsOf(item)) {
-      let bucket = buckets.get(group);
-      if (!bucket) buckets.set(group, (bucket = []));
-      bucket.push(item);
+      const bucket = buckets.get(group);
+      if (bucket) bucket.push(item);
+      else buckets.set(group, [item]);
     }
   }
   const result = new Map<string, Map<string, Summary>>();

@@ -21,7 +21,8 @@ export const sanitizeSegment: SegmentSanitizer = (raw) => {
 };
 
 /** es2graphite's scheme: lower-cased, each run of non-word characters turned into one `_`. */
-export const lowerWordSanitizer: SegmentSanitizer = (raw) => shorten(raw, raw.toLowerCase().replace(NON_WORD_RUNS, '_'));
+export const lowerWordSanitizer: SegmentSanitizer = (raw) =>
+  shorten(raw, raw.toLowerCase().replace(NON_WORD_RUNS, '_'));
 
 function shorten(raw: string, safe: string): string {
   if (safe.length === 0) return '_';
@@ -47,7 +48,10 @@ export function joinSegments(
   let name = '';
   for (let i = 0; i < segments.length; i++) {
     const segment = segments[i]!;
-    const safe = typeof segment === 'number' && Number.isInteger(segment) && segment >= 0 ? String(segment) : sanitize(String(segment));
+    const safe =
+      typeof segment === 'number' && Number.isInteger(segment) && segment >= 0
+        ? String(segment)
+        : sanitize(String(segment));
     name = i === 0 ? safe : `${name}.${safe}`;
   }
   return name;

@@ -10,7 +10,8 @@ export interface AgentDefinition<S extends OptionSpecs> {
   version: string;
   /** First paragraph of --help. */
   description: string;
-  defaultPrefix: string;
+  /** Prefix when --prefix is not given; a function when it depends on other options (a naming scheme). */
+  defaultPrefix: string | ((config: CommonConfig & ConfigOf<S>) => string);
   /** The agent's own options, beside the common ones. */
   options: S;
   /** Builds the agent's jobs; may throw ConfigError for cross-field problems (exit code 2). */

@@ -27,7 +27,7 @@ export class InvalidValue extends Error {
 
 function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing';
-  const text = typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
+  const text = typeof value === 'string' ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
   return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 }
 
@@ -49,6 +49,8 @@ export interface OptionSpec<T> {
   alias?: string;
   /** Flag without a value (`--once`). */
   boolean?: boolean;
+  /** How --help shows the default when it is not a plain value. */
+  defaultText?: string;
 }
 
 export type OptionSpecs = Record<string, OptionSpec<unknown>>;
@@ -73,7 +75,12 @@ export const parsers = {
   integer(options: { min?: number; max?: number } = {}): Parser<number> {
     const { min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER } = options;
     return (raw) => {
-      const value = typeof raw === 'number' ? raw : typeof raw === 'string' && /^-?\d+$/.test(raw.trim()) ? Number(raw) : Number.NaN;
+      const value =
+        typeof raw === 'number'
+          ? raw
+          : typeof raw === 'string' && /^-?\d+$/.test(raw.trim())
+            ? Number(raw)
+            : Number.NaN;
       if (!Number.isInteger(value) || value < min || value > max) {
         throw new InvalidValue(`an integer from ${min} to ${max}`);
       }
@@ -95,7 +102,12 @@ export const parsers = {
     return (raw) => {
       const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(String(raw));
       const ms = match ? Number(match[1]) * units[match[2] ?? 's']! : Number.NaN;
-      if (!Number.isFinite(ms) || ms < minMs || ms > maxMs || (typeof raw !== 'string' && typeof raw !== 'number')) {
+      if (
+        !Number.isFinite(ms) ||
+        ms < minMs ||
+        ms > maxMs ||
+        (typeof raw !== 'string' && typeof raw !== 'number')
+      ) {
         throw new InvalidValue(`a duration like 10s, 500ms or 1m, from ${minMs} ms to ${maxMs} ms`);
       }
       return Math.round(ms);
@@ -104,7 +116,15 @@ export const parsers = {
   /** `64MiB`, `512KiB`, `1GiB`, `1000` (bytes); returns bytes. */
   bytes(options: { min?: number } = {}): Parser<number> {
     const { min = 1 } = options;
-    const units: Record<string, number> = { b: 1, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, kb: 1e3, mb: 1e6, gb: 1e9 };
+    const units: Record<string, number> = {
+      b: 1,
+      kib: 1024,
+      mib: 1024 ** 2,
+      gib: 1024 ** 3,
+      kb: 1e3,
+      mb: 1e6,
+      gb: 1e9,
+    };
     return (raw) => {
       const match = /^\s*(\d+(?:\.\d+)?)\s*([kmg]i?b|b)?\s*$/i.exec(String(raw));
       const bytes = match ? Number(match[1]) * units[(match[2] ?? 'b').toLowerCase()]! : Number.NaN;
@@ -116,14 +136,16 @@ export const parsers = {
   },
   oneOf<T extends string>(choices: readonly T[]): Parser<T> {
     return (raw) => {
-      if (typeof raw !== 'string' || !choices.includes(raw as T)) throw new InvalidValue(`one of ${choices.join(', ')}`);
+      if (typeof raw !== 'string' || !choices.includes(raw as T))
+        throw new InvalidValue(`one of ${choices.join(', ')}`);
       return raw as T;
     };
   },
   /** `host:port`, `[v6]:port`; a missing port takes `defaultPort`. */
   hostPort(defaultPort?: number): Parser<{ host: string; port: number }> {
     return (raw) => {
-      const match = typeof raw === 'string' ? /^(?:\[([^\]]+)\]|([^:\s]+))(?::(\d{1,5}))?$/.exec(raw.trim()) : null;
+      const match =
+        typeof raw === 'string' ? /^(?:\[([^\]]+)\]|([^:\s]+))(?::(\d{1,5}))?$/.exec(raw.trim()) : null;
       const port = match?.[3] !== undefined ? Number(match[3]) : defaultPort;
       if (!match || port === undefined || port < 1 || port > 65535) {
         throw new InvalidValue(defaultPort ? 'host or host:port' : 'host:port');
@@ -143,12 +165,20 @@ export const parsers = {
   /** A list of values; each element parsed by `item`. */
   list<T>(item: Parser<T>): Parser<T[]> {
     return (raw) => {
-      const values = Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(',').map((s) => s.trim()).filter(Boolean) : [raw];
+      const values = Array.isArray(raw)
+        ? raw
+        : typeof raw === 'string'
+          ? raw
+              .split(',')
+              .map((s) => s.trim())
+              .filter(Boolean)
+          : [raw];
       return values.map((value, index) => {
         try {
           return item(value);
         } catch (error) {
-          if (error instanceof InvalidValue) throw new InvalidValue(`a list whose item ${index} is ${error.expected}`);
+          if (error instanceof InvalidValue)
+            throw new InvalidValue(`a list whose item ${index} is ${error.expected}`);
           throw error;
         }
       });
@@ -184,7 +214,9 @@ export interface LoadOptions {
   print?: (text: string) => void;
 }
 
-export type LoadResult<C> = { kind: 'config'; config: C; sources: Record<string, 'flag' | 'env' | 'file' | 'default'> } | { kind: 'exit'; code: number };
+export type LoadResult<C> =
+  | { kind: 'config'; config: C; sources: Record<string, 'flag' | 'env' | 'file' | 'default'> }
+  | { kind: 'exit'; code: number };
 
 /** Reads, merges and validates the configuration. Throws ConfigError on any invalid or unknown key. */
 export function loadConfig<S extends OptionSpecs>(specs: S, options: LoadOptions): LoadResult<ConfigOf<S>> {
@@ -197,11 +229,26 @@ export function loadConfig<S extends OptionSpecs>(specs: S, options: LoadOptions
     .strict()
     .exitProcess(false)
     .wrap(Math.min(110, process.stdout.columns ?? 110))
-    .parserConfiguration({ 'camel-case-expansion': false, 'dot-notation': false, 'duplicate-arguments-array': true })
-    .fail((message, error) => {
-      throw error ?? new ConfigError('command line', options.argv.join(' '), message.replace(/^Unknown arguments?: /, 'known options only; unknown: '));
+    .parserConfiguration({
+      'camel-case-expansion': false,
+      'dot-notation': false,
+      'duplicate-arguments-array': true,
     })
-    .option('config', { type: 'string', describe: 'YAML or JSON config file; flags and environment variables override it', requiresArg: true });
+    .fail((message, error) => {
+      throw (
+        error ??
+        new ConfigError(
+          'command line',
+          options.argv.join(' '),
+          message.replace(/^Unknown arguments?: /, 'known options only; unknown: '),
+        )
+      );
+    })
+    .option('config', {
+      type: 'string',
+      describe: 'YAML or JSON config file; flags and environment variables override it',
+      requiresArg: true,
+    });
   for (const [key, spec] of Object.entries(specs)) {
     if (spec.fileOnly) continue;
     const envs = [envName(key), ...(spec.env ?? [])].join(', ');
@@ -227,7 +274,11 @@ export function loadConfig<S extends OptionSpecs>(specs: S, options: LoadOptions
   const knownFileKeys = new Set(Object.keys(specs).map(kebab));
   for (const key of Object.keys(file)) {
     if (!knownFileKeys.has(key)) {
-      throw new ConfigError(`config file key "${key}"`, file[key], `one of the known keys: ${[...knownFileKeys].join(', ')}`);
+      throw new ConfigError(
+        `config file key "${key}"`,
+        file[key],
+        `one of the known keys: ${[...knownFileKeys].join(', ')}`,
+      );
     }
   }
 
@@ -236,7 +287,9 @@ export function loadConfig<S extends OptionSpecs>(specs: S, options: LoadOptions
   for (const [key, spec] of Object.entries(specs)) {
     const flag = kebab(key);
     const fromFlag = spec.fileOnly ? undefined : argv[flag];
-    const envKey = [envName(key), ...(spec.env ?? [])].find((name) => options.env[name] !== undefined && options.env[name] !== '');
+    const envKey = [envName(key), ...(spec.env ?? [])].find(
+      (name) => options.env[name] !== undefined && options.env[name] !== '',
+    );
     let raw: unknown;
     let label: string;
     if (fromFlag !== undefined) {
@@ -260,7 +313,8 @@ export function loadConfig<S extends OptionSpecs>(specs: S, options: LoadOptions
     try {
       config[key] = spec.parse(raw);
     } catch (error) {
-      if (error instanceof InvalidValue) throw new ConfigError(label, spec.secret ? '(secret)' : raw, error.expected);
+      if (error instanceof InvalidValue)
+        throw new ConfigError(label, spec.secret ? '(secret)' : raw, error.expected);
       throw error;
     }
   }
@@ -268,6 +322,7 @@ export function loadConfig<S extends OptionSpecs>(specs: S, options: LoadOptions
 }
 
 function describeDefault(spec: OptionSpec<unknown>): string {
+  if (spec.defaultText !== undefined) return ` [default: ${spec.defaultText}]`;
   if (spec.default === undefined || typeof spec.default === 'function' || spec.secret) return '';
   const value = spec.default;
   return ` [default: ${Array.isArray(value) ? value.join(',') : typeof value === 'object' ? JSON.stringify(value) : String(value)}]`;
@@ -279,15 +334,24 @@ function loadFile(path: string | undefined): Record<string, unknown> {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new ConfigError('--config', path, `a readable file (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    throw new ConfigError(
+      '--config',
+      path,
+      `a readable file (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+    );
   }
   let data: unknown;
   try {
     data = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
   } catch (error) {
-    throw new ConfigError('--config', path, `valid ${path.endsWith('.json') ? 'JSON' : 'YAML'} (${(error as Error).message.split('\n')[0]})`);
+    throw new ConfigError(
+      '--config',
+      path,
+      `valid ${path.endsWith('.json') ? 'JSON' : 'YAML'} (${(error as Error).message.split('\n')[0]})`,
+    );
   }
   if (data === null || data === undefined) return {};
-  if (typeof data !== 'object' || Array.isArray(data)) throw new ConfigError('--config', path, 'a file holding a mapping of option names to values');
+  if (typeof data !== 'object' || Array.isArray(data))
+    throw new ConfigError('--config', path, 'a file holding a mapping of option names to values');
   return data as Record<string, unknown>;
 }

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { tagProblem } from '../carbon/names.js';
-import { InvalidValue, type OptionSpec, type ConfigOf, parsers } from './config.js';
+import { type ConfigOf, InvalidValue, type OptionSpec, parsers } from './config.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -16,6 +16,7 @@ export const commonOptions = {
     describe: 'Carbon destination host:port (repeatable)',
     parse: parsers.list(parsers.hostPort(2003)),
     default: [{ host: '127.0.0.1', port: 2003 }],
+    defaultText: '127.0.0.1:2003',
     array: true,
   }),
   carbonMode: opt({
@@ -33,7 +34,10 @@ export const commonOptions = {
     parse: parsers.oneOf(['carbon', 'stdout'] as const),
     default: 'carbon' as const,
   }),
-  prefix: opt({ describe: 'First segments of every metric name (default depends on the agent)', parse: parsers.string() }),
+  prefix: opt({
+    describe: 'First segments of every metric name (default depends on the agent)',
+    parse: parsers.string(),
+  }),
   tag: opt({
     describe: 'Graphite 1.1 tag k=v added to every series (repeatable); switches to tagged names',
     parse: (raw) => {
@@ -45,9 +49,14 @@ export const commonOptions = {
       return parsed;
     },
     default: {} as Record<string, string>,
+    defaultText: 'none',
     array: true,
   }),
-  interval: opt({ describe: 'Collection interval', parse: parsers.duration({ minMs: 1000 }), default: 10_000 }),
+  interval: opt({
+    describe: 'Collection interval',
+    parse: parsers.duration({ minMs: 1000 }),
+    default: 10_000,
+  }),
   once: opt({
     describe: 'Collect once, flush, and exit (0 when the cycle succeeded)',
     parse: parsers.boolean(),
@@ -58,6 +67,7 @@ export const commonOptions = {
     describe: "This agent's name in its self-metrics",
     parse: parsers.string({ nonEmpty: true }),
     default: () => hostname(),
+    defaultText: 'the hostname',
     env: ['HOST'],
   }),
   httpPort: opt({
@@ -65,13 +75,21 @@ export const commonOptions = {
     parse: parsers.integer({ min: 0, max: 65535 }),
     env: ['PORT0'],
   }),
-  httpHost: opt({ describe: 'Address the HTTP endpoint listens on', parse: parsers.string({ nonEmpty: true }), default: '0.0.0.0' }),
+  httpHost: opt({
+    describe: 'Address the HTTP endpoint listens on',
+    parse: parsers.string({ nonEmpty: true }),
+    default: '0.0.0.0',
+  }),
   queueSize: opt({
     describe: 'Bound of the send queue per destination; when full the oldest lines are dropped',
     parse: parsers.bytes({ min: 1024 }),
     default: 64 * 1024 * 1024,
   }),
-  connectTimeout: opt({ describe: 'Carbon connect timeout', parse: parsers.duration({ minMs: 100 }), default: 5000 }),
+  connectTimeout: opt({
+    describe: 'Carbon connect timeout',
+    parse: parsers.duration({ minMs: 100 }),
+    default: 5000,
+  }),
   shutdownGrace: opt({
     describe: 'How long SIGTERM/SIGINT (and --once) wait for the queue to flush',
     parse: parsers.duration({ minMs: 0 }),
@@ -80,4 +98,5 @@ export const commonOptions = {
   logLevel: opt({ describe: 'Log level', parse: parsers.oneOf(LOG_LEVELS), default: 'info' as const }),
 };
 
-export type CommonConfig = Omit<ConfigOf<typeof commonOptions>, 'prefix'> & { prefix: string };
+/** The common options as the agent sees them; `prefix` is filled in from the agent's default when unset. */
+export type CommonConfig = ConfigOf<typeof commonOptions>;

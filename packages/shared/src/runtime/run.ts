@@ -1,0 +1,315 @@
+import type { Logger } from 'pino';
+import { alignTimestamp, type DropReason, LineBatch } from '../carbon/lines.js';
+import { parsePrefix, tagSuffix } from '../carbon/names.js';
+import { CarbonSender } from '../carbon/sender.js';
+import type { AgentDefinition } from './agent-definition.js';
+import { ConfigError, type ConfigOf, loadConfig, type OptionSpecs } from './config.js';
+import { type Health, startHttpEndpoint } from './http.js';
+import type { Agent, Cycle, Job } from './job.js';
+import { createLogger } from './log.js';
+import { type CommonConfig, commonOptions } from './options.js';
+import { Scheduler } from './scheduler.js';
+import { selfMetrics } from './self-metrics.js';
+
+/** What /status shows of one job, and what self-metrics report. */
+export interface JobState {
+  interval_ms: number;
+  runs: number;
+  errors: number;
+  skipped_ticks: number;
+  last_start?: string;
+  last_duration_ms?: number;
+  last_result?: 'ok' | 'error';
+  last_error?: string;
+  last_success?: string;
+  consecutive_failures: number;
+}
+
+/**
+ * Runs an agent: config, logger, sender, HTTP endpoint, self-metrics, one scheduler per job, and an
+ * orderly shutdown on SIGTERM/SIGINT (stop collecting, flush within the grace period, exit 0).
+ * Resolves with the process exit code.
+ */
+export async function runAgent<S extends OptionSpecs>(
+  definition: AgentDefinition<S>,
+  argv: readonly string[] = process.argv.slice(2),
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
+  const specs = { ...commonOptions, ...definition.options };
+  let config: CommonConfig & ConfigOf<S>;
+  try {
+    const loaded = loadConfig(specs, {
+      name: definition.name,
+      version: definition.version,
+      description: definition.description,
+      argv,
+      env,
+    });
+    if (loaded.kind === 'exit') return loaded.code;
+    config = loaded.config as unknown as CommonConfig & ConfigOf<S>;
+  } catch (error) {
+    return configFailure(definition.name, error);
+  }
+  const log = createLogger({ name: definition.name, level: config.logLevel });
+  if (config.prefix === undefined) {
+    config.prefix =
+      typeof definition.defaultPrefix === 'function'
+        ? definition.defaultPrefix(config)
+        : definition.defaultPrefix;
+  }
+
+  let agent: Agent;
+  try {
+    agent = await definition.create(config, { log });
+  } catch (error) {
+    if (error instanceof ConfigError) return configFailure(definition.name, error);
+    log.fatal({ err: error }, 'agent failed to start');
+    return 1;
+  }
+  const runtime = new Runtime(definition, config, agent, log);
+  return runtime.run();
+}
+
+function configFailure(name: string, error: unknown): number {
+  if (!(error instanceof ConfigError)) throw error;
+  process.stderr.write(`${name}: config error: ${error.message}\n`);
+  return 2;
+}
+
+class Runtime<S extends OptionSpecs> {
+  private readonly sender: CarbonSender;
+  private readonly prefix: string[];
+  private readonly tags: string;
+  private readonly states = new Map<string, JobState>();
+  private readonly schedulers: Scheduler[] = [];
+  private readonly dropped: Record<DropReason, number> = { non_finite: 0, too_long: 0 };
+  private readonly startedAtMs = Date.now();
+  private shuttingDown = false;
+
+  constructor(
+    private readonly definition: AgentDefinition<S>,
+    private readonly config: CommonConfig & ConfigOf<S>,
+    private readonly agent: Agent,
+    private readonly log: Logger,
+  ) {
+    this.prefix = parsePrefix(config.prefix);
+    this.tags = tagSuffix(config.tag);
+    this.sender = new CarbonSender({
+      destinations: config.carbon,
+      mode: config.carbonMode,
+      protocol: config.output === 'stdout' ? 'stdout' : config.carbonProtocol,
+      queueBytes: config.queueSize,
+      connectTimeoutMs: config.connectTimeout,
+      log,
+    });
+    for (const job of agent.jobs) {
+      this.states.set(job.name, {
+        interval_ms: job.intervalMs,
+        runs: 0,
+        errors: 0,
+        skipped_ticks: 0,
+        consecutive_failures: 0,
+      });
+    }
+  }
+
+  async run(): Promise<number> {
+    const { config, log } = this;
+    if (config.once) return this.runOnce();
+
+    if (config.httpPort !== undefined) {
+      try {
+        const { port } = await startHttpEndpoint({
+          host: config.httpHost,
+          port: config.httpPort,
+          health: () => this.health(),
+          status: () => this.status(),
+        });
+        log.info({ port, host: config.httpHost }, 'http endpoint listening (/healthz, /status)');
+      } catch (error) {
+        log.fatal({ err: error, port: config.httpPort }, 'cannot listen for the http endpoint');
+        return 1;
+      }
+    }
+    const selfJob = selfMetrics(this.definition.name, config, () => ({
+      sender: this.sender,
+      states: this.states,
+      dropped: this.dropped,
+    }));
+    for (const job of [...this.agent.jobs, selfJob]) {
+      const scheduler = new Scheduler({
+        intervalMs: job.intervalMs,
+        timeoutMs: job.timeoutMs,
+        run: ({ tickAtMs, signal }) => this.runJob(job, tickAtMs, signal),
+        onSkip: () => {
+          const state = this.states.get(job.name);
+          if (state) state.skipped_ticks++;
+          log.warn({ job: job.name }, 'previous cycle still running: tick skipped');
+        },
+      });
+      this.schedulers.push(scheduler);
+      scheduler.start();
+    }
+    log.info(
+      {
+        jobs: this.agent.jobs.map((job) => job.name),
+        interval_ms: config.interval,
+        output: config.output,
+        carbon: this.sender.stats().destinations.map((d) => d.name),
+      },
+      `${this.definition.name} ${this.definition.version} started`,
+    );
+    return new Promise<number>((resolve) => {
+      const onSignal = (signal: NodeJS.Signals) => {
+        if (this.shuttingDown) {
+          log.warn({ signal }, 'second signal: exiting at once');
+          process.exit(signal === 'SIGINT' ? 130 : 143);
+        }
+        log.info({ signal, grace_ms: config.shutdownGrace }, 'stopping: flushing the queue');
+        this.shutdown().then(resolve);
+      };
+      process.on('SIGTERM', onSignal);
+      process.on('SIGINT', onSignal);
+    });
+  }
+
+  private async runOnce(): Promise<number> {
+    const now = Date.now();
+    const results = await Promise.all(
+      this.agent.jobs.map((job) => {
+        const scheduler = new Scheduler({
+          intervalMs: job.intervalMs,
+          timeoutMs: job.timeoutMs,
+          run: ({ tickAtMs, signal }) => this.runJob(job, tickAtMs, signal),
+        });
+        return scheduler.runCycle(now).then(() => this.states.get(job.name)?.last_result === 'ok');
+      }),
+    );
+    await this.agent.close?.();
+    const flushed = await this.sender.flush(this.config.shutdownGrace);
+    const stats = this.sender.stats();
+    await this.sender.close();
+    if (!flushed) {
+      this.log.error(
+        { queued_lines: stats.linesQueued, carbon: stats.destinations },
+        'could not flush every line to carbon within the grace period',
+      );
+      return 1;
+    }
+    return results.every(Boolean) ? 0 : 1;
+  }
+
+  private async runJob(job: Job, tickAtMs: number, signal: AbortSignal): Promise<void> {
+    const state = this.states.get(job.name);
+    const batch = new LineBatch({
+      prefix: this.prefix,
+      timestampSec: alignTimestamp(tickAtMs, job.intervalMs),
+      tagSuffix: this.tags,
+      ...(job.sanitize ? { sanitize: job.sanitize } : {}),
+    });
+    const cycle: Cycle = {
+      job: job.name,
+      signal,
+      startedAtMs: tickAtMs,
+      timestampSec: alignTimestamp(tickAtMs, job.intervalMs),
+      once: this.config.once,
+      log: this.log.child({ job: job.name }),
+      emit: (segments, value) => {
+        batch.add(segments, value);
+      },
+    };
+    const started = performance.now();
+    let failure: unknown;
+    try {
+      await job.run(cycle);
+    } catch (error) {
+      failure = error;
+    }
+    this.sender.send(batch.lines);
+    this.dropped.non_finite += batch.dropped.non_finite;
+    this.dropped.too_long += batch.dropped.too_long;
+    if (!state) return; // the self-metrics job keeps no state of its own
+    state.runs++;
+    state.last_start = new Date(tickAtMs).toISOString();
+    state.last_duration_ms = Math.round(performance.now() - started);
+    if (failure === undefined) {
+      if (state.consecutive_failures > 0) {
+        this.log.info({ job: job.name, failed_cycles: state.consecutive_failures }, 'job recovered');
+      }
+      state.last_result = 'ok';
+      state.last_success = state.last_start;
+      state.consecutive_failures = 0;
+      delete state.last_error;
+    } else {
+      const message = failure instanceof Error ? failure.message : String(failure);
+      // One line when a job starts failing or its reason changes, not one per cycle for hours.
+      if (state.consecutive_failures === 0 || state.last_error !== message) {
+        this.log.warn({ job: job.name, reason: message }, 'cycle failed');
+      }
+      state.errors++;
+      state.consecutive_failures++;
+      state.last_result = 'error';
+      state.last_error = message;
+    }
+  }
+
+  private health(): Health {
+    const reasons: string[] = [];
+    const now = Date.now();
+    for (const job of this.agent.jobs) {
+      const state = this.states.get(job.name)!;
+      const stallMs = 3 * job.intervalMs + job.timeoutMs;
+      const lastRun = state.last_start ? Date.parse(state.last_start) : this.startedAtMs;
+      if (now - lastRun > stallMs)
+        reasons.push(`job ${job.name}: no cycle for ${Math.round((now - lastRun) / 1000)} s`);
+    }
+    const stats = this.sender.stats();
+    if (!this.sender.reachable && stats.queueBytes >= 0.9 * stats.queueBytesMax) {
+      reasons.push(
+        `carbon unreachable (${stats.destinations.map((d) => `${d.name}: ${d.lastError ?? 'down'}`).join('; ')}) and the queue is full (${stats.queueBytes} of ${stats.queueBytesMax} bytes): oldest lines are being dropped`,
+      );
+    }
+    if (this.shuttingDown) reasons.push('shutting down');
+    return { healthy: reasons.length === 0, reasons };
+  }
+
+  private status(): unknown {
+    const stats = this.sender.stats();
+    return {
+      agent: this.definition.name,
+      version: this.definition.version,
+      instance: this.config.instance,
+      started_at: new Date(this.startedAtMs).toISOString(),
+      uptime_s: Math.round((Date.now() - this.startedAtMs) / 1000),
+      prefix: this.config.prefix,
+      output: this.config.output,
+      health: this.health(),
+      jobs: Object.fromEntries(this.states),
+      sender: {
+        mode: this.config.carbonMode,
+        protocol: this.config.output === 'stdout' ? 'stdout' : this.config.carbonProtocol,
+        reachable: this.sender.reachable,
+        queue_bytes: stats.queueBytes,
+        queue_bytes_max: stats.queueBytesMax,
+        queued_lines: stats.linesQueued,
+        lines_sent: stats.linesSent,
+        reconnects: stats.reconnects,
+        destinations: stats.destinations,
+      },
+      dropped_lines: { queue_full: stats.linesDroppedQueueFull, ...this.dropped },
+      ...(this.agent.status ? { [this.definition.name]: this.agent.status() } : {}),
+    };
+  }
+
+  private async shutdown(): Promise<number> {
+    this.shuttingDown = true;
+    await Promise.all(this.schedulers.map((scheduler) => scheduler.stop()));
+    await this.agent.close?.().catch((error: unknown) => this.log.warn({ err: error }, 'agent close failed'));
+    const flushed = await this.sender.flush(this.config.shutdownGrace);
+    const stats = this.sender.stats();
+    if (flushed) this.log.info({ lines_sent: stats.linesSent }, 'queue flushed; bye');
+    else this.log.warn({ lost_lines: stats.linesQueued }, 'grace period over: lines still queued are lost');
+    await this.sender.close();
+    return 0;
+  }
+}

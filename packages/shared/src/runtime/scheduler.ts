@@ -1,0 +1,86 @@
+/**
+ * Runs a task on wall-clock-aligned ticks (every 10 s at :00, :10, ...), so points of all agents line up
+ * with whisper steps. A cycle never overlaps the previous one: a tick that arrives while a cycle still
+ * runs is skipped and counted. Each cycle gets an AbortSignal that fires at its deadline or on stop().
+ */
+export interface TickInfo {
+  /** Wall-clock time of the tick this cycle belongs to. */
+  tickAtMs: number;
+  signal: AbortSignal;
+}
+
+export interface SchedulerOptions {
+  intervalMs: number;
+  timeoutMs: number;
+  run(tick: TickInfo): Promise<void>;
+  /** Called with every skipped tick. */
+  onSkip?(tickAtMs: number): void;
+  now?: () => number;
+}
+
+export class Scheduler {
+  skippedTicks = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private controller: AbortController | undefined;
+  private stopped = false;
+  private readonly now: () => number;
+
+  constructor(private readonly options: SchedulerOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  /** The first tick is the next aligned instant. */
+  start(): void {
+    this.scheduleNext();
+  }
+
+  /** Next aligned tick strictly after `afterMs`. */
+  static nextTick(afterMs: number, intervalMs: number): number {
+    return (Math.floor(afterMs / intervalMs) + 1) * intervalMs;
+  }
+
+  private scheduleNext(): void {
+    if (this.stopped) return;
+    const now = this.now();
+    const next = Scheduler.nextTick(now, this.options.intervalMs);
+    this.timer = setTimeout(() => this.tick(next), next - now);
+  }
+
+  private tick(tickAtMs: number): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.skippedTicks++;
+      this.options.onSkip?.(tickAtMs);
+    } else {
+      this.running = this.runCycle(tickAtMs).finally(() => {
+        this.running = undefined;
+      });
+    }
+    this.scheduleNext();
+  }
+
+  /** Runs one cycle now (also used by --once); resolves when it has settled. */
+  async runCycle(tickAtMs: number = this.now()): Promise<void> {
+    const controller = new AbortController();
+    this.controller = controller;
+    const deadline = setTimeout(
+      () => controller.abort(new Error(`cycle deadline of ${this.options.timeoutMs} ms passed`)),
+      this.options.timeoutMs,
+    );
+    try {
+      await this.options.run({ tickAtMs, signal: controller.signal });
+    } finally {
+      clearTimeout(deadline);
+      this.controller = undefined;
+    }
+  }
+
+  /** Stops ticking, aborts a running cycle, and waits for it to settle. */
+  async stop(reason = 'shutting down'): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.controller?.abort(new Error(reason));
+    await this.running?.catch(() => {});
+  }
+}

@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { alignTimestamp, LineBatch, MAX_LINE_BYTES, toMetricValue } from '@stoker/shared';
+
+describe('carbon lines', () => {
+  test('path value timestamp, newline terminated', () => {
+    const batch = new LineBatch({ prefix: ['es', 'prod'], timestampSec: 1_700_000_010 });
+    batch.add(['nodes', 'n1', 'jvm', 'mem', 'heap_used_percent'], 42);
+    batch.add(['ratio'], 0.25);
+    assert.deepEqual(batch.lines, [
+      'es.prod.nodes.n1.jvm.mem.heap_used_percent 42 1700000010\n',
+      'es.prod.ratio 0.25 1700000010\n',
+    ]);
+  });
+
+  test('booleans become 1 and 0', () => {
+    assert.equal(toMetricValue(true), 1);
+    assert.equal(toMetricValue(false), 0);
+  });
+
+  test('NaN, infinities, null, undefined and strings are dropped and counted', () => {
+    const batch = new LineBatch({ prefix: [], timestampSec: 1 });
+    for (const value of [
+      Number.NaN,
+      Number.POSITIVE_INFINITY,
+      Number.NEGATIVE_INFINITY,
+      null,
+      undefined,
+      '12',
+      {},
+    ]) {
+      assert.equal(batch.add(['x'], value), false);
+    }
+    assert.equal(batch.lines.length, 0);
+    assert.equal(batch.dropped.non_finite, 7);
+  });
+
+  test('a line that would reach 16 KiB is dropped and counted, never sent', () => {
+    const batch = new LineBatch({ prefix: [], timestampSec: 1 });
+    const segments = Array.from({ length: 200 }, () => 'x'.repeat(100));
+    assert.equal(batch.add(segments, 1), false);
+    assert.equal(batch.dropped.too_long, 1);
+    for (const line of batch.lines) assert.ok(line.length <= MAX_LINE_BYTES);
+  });
+
+  test('timestamps are aligned down to the interval, in whole seconds', () => {
+    assert.equal(alignTimestamp(1_700_000_019_999, 10_000), 1_700_000_010);
+    assert.equal(alignTimestamp(1_700_000_010_000, 10_000), 1_700_000_010);
+    assert.equal(alignTimestamp(1_700_000_059_000, 60_000), 1_700_000_040);
+    assert.equal(alignTimestamp(1_700_000_001_500, 500), 1_700_000_001);
+  });
+});
