@@ -16,6 +16,8 @@ export interface Link {
   readonly reconnects: number;
   readonly lastError: string | undefined;
   write(chunk: string, done: (error?: Error) => void): void;
+  /** Skips the remaining backoff and connects now (shutdown flush: no time to wait 30 s). */
+  reconnectNow(): void;
   /** Called by the link when it becomes ready (connected, or a write finished). */
   onReady: () => void;
   close(): Promise<void>;
@@ -71,8 +73,16 @@ export class TcpLink implements Link {
     });
   }
 
+  reconnectNow(): void {
+    if (this.closed || this.timer === undefined) return;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.connect();
+  }
+
   private connect(): void {
     if (this.closed) return;
+    this.timer = undefined;
     const socket = new Socket();
     this.socket = socket;
     const { host, port, connectTimeoutMs, log } = this.options;
@@ -155,6 +165,8 @@ export class UdpLink implements Link {
     return !this.writing;
   }
 
+  reconnectNow(): void {}
+
   write(chunk: string, done: (error?: Error) => void): void {
     this.writing = true;
     const datagrams = splitLines(chunk, UdpLink.MAX_DATAGRAM_BYTES);
@@ -189,6 +201,8 @@ export class StdoutLink implements Link {
   get ready(): boolean {
     return !this.writing;
   }
+
+  reconnectNow(): void {}
 
   write(chunk: string, done: (error?: Error) => void): void {
     this.writing = true;

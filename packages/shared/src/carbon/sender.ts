@@ -142,7 +142,13 @@ export class CarbonSender {
   /** Resolves true once every queue is empty and written, or false when `timeoutMs` passes first. */
   async flush(timeoutMs: number): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
+    let nextKick = 0;
     for (;;) {
+      if (Date.now() >= nextKick) {
+        // While flushing there is no time for a 30 s backoff: try twice a second.
+        for (const link of this.links) if (!link.connected) link.reconnectNow();
+        nextKick = Date.now() + 500;
+      }
       for (const lane of this.lanes) lane.pump();
       if (this.lanes.every((lane) => lane.idle)) return true;
       if (Date.now() >= deadline) return false;

@@ -95,6 +95,11 @@ export const commonOptions = {
     parse: parsers.duration({ minMs: 0 }),
     default: 10_000,
   }),
+  selfMetrics: opt({
+    describe: "Send the agent's own metrics (cycle durations, queue, drops) under <prefix>.<agent>.<instance>.self",
+    parse: parsers.boolean(),
+    default: true,
+  }),
   logLevel: opt({ describe: 'Log level', parse: parsers.oneOf(LOG_LEVELS), default: 'info' as const }),
 };
 

@@ -136,7 +136,7 @@ class Runtime<S extends OptionSpecs> {
       states: this.states,
       dropped: this.dropped,
     }));
-    for (const job of [...this.agent.jobs, selfJob]) {
+    for (const job of config.selfMetrics ? [...this.agent.jobs, selfJob] : this.agent.jobs) {
       const scheduler = new Scheduler({
         intervalMs: job.intervalMs,
         timeoutMs: job.timeoutMs,
@@ -307,8 +307,9 @@ class Runtime<S extends OptionSpecs> {
     await this.agent.close?.().catch((error: unknown) => this.log.warn({ err: error }, 'agent close failed'));
     const flushed = await this.sender.flush(this.config.shutdownGrace);
     const stats = this.sender.stats();
-    if (flushed) this.log.info({ lines_sent: stats.linesSent }, 'queue flushed; bye');
-    else this.log.warn({ lost_lines: stats.linesQueued }, 'grace period over: lines still queued are lost');
+    const counts = { lines_sent: stats.linesSent, dropped_queue_full: stats.linesDroppedQueueFull };
+    if (flushed) this.log.info(counts, 'queue flushed; bye');
+    else this.log.warn({ ...counts, lost_lines: stats.linesQueued }, 'grace period over: lines still queued are lost');
     await this.sender.close();
     return 0;
   }

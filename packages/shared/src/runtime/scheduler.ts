@@ -32,7 +32,7 @@ export class Scheduler {
 
   /** The first tick is the next aligned instant. */
   start(): void {
-    this.scheduleNext();
+    this.scheduleNext(this.now());
   }
 
   /** Next aligned tick strictly after `afterMs`. */
@@ -40,10 +40,11 @@ export class Scheduler {
     return (Math.floor(afterMs / intervalMs) + 1) * intervalMs;
   }
 
-  private scheduleNext(): void {
+  /** Schedules the first aligned tick after `afterMs` (a timer that fired a hair early never repeats a tick). */
+  private scheduleNext(afterMs: number): void {
     if (this.stopped) return;
     const now = this.now();
-    const next = Scheduler.nextTick(now, this.options.intervalMs);
+    const next = Scheduler.nextTick(Math.max(now, afterMs), this.options.intervalMs);
     this.timer = setTimeout(() => this.tick(next), next - now);
   }
 
@@ -57,7 +58,7 @@ export class Scheduler {
         this.running = undefined;
       });
     }
-    this.scheduleNext();
+    this.scheduleNext(tickAtMs);
   }
 
   /** Runs one cycle now (also used by --once); resolves when it has settled. */
