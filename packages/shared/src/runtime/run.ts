@@ -303,9 +303,10 @@ class Runtime<S extends OptionSpecs> {
 
   private async shutdown(): Promise<number> {
     this.shuttingDown = true;
-    await Promise.all(this.schedulers.map((scheduler) => scheduler.stop()));
+    const stopStarted = Date.now();
+    await Promise.all(this.schedulers.map((scheduler) => scheduler.stop(Math.min(5000, this.config.shutdownGrace))));
     await this.agent.close?.().catch((error: unknown) => this.log.warn({ err: error }, 'agent close failed'));
-    const flushed = await this.sender.flush(this.config.shutdownGrace);
+    const flushed = await this.sender.flush(Math.max(0, this.config.shutdownGrace - (Date.now() - stopStarted)));
     const stats = this.sender.stats();
     const counts = { lines_sent: stats.linesSent, dropped_queue_full: stats.linesDroppedQueueFull };
     if (flushed) this.log.info(counts, 'queue flushed; bye');

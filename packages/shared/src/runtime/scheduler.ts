@@ -77,11 +77,22 @@ export class Scheduler {
     }
   }
 
-  /** Stops ticking, aborts a running cycle, and waits for it to settle. */
-  async stop(reason = 'shutting down'): Promise<void> {
+  /**
+   * Stops ticking, aborts a running cycle, and waits for it to settle — at most `waitMs`, so a
+   * collector that ignores its signal cannot hold up the shutdown.
+   */
+  async stop(waitMs = 5000, reason = 'shutting down'): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
     this.controller?.abort(new Error(reason));
-    await this.running?.catch(() => {});
+    if (!this.running) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.running.catch(() => {}),
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, waitMs);
+      }),
+    ]);
+    clearTimeout(timer);
   }
 }
