@@ -186,6 +186,8 @@ export interface CarbonCache {
   host: string;
   /** Plaintext line receiver: what our collectors talk to. */
   linePort: number;
+  /** Plaintext lines over UDP (`--carbon-protocol udp`). */
+  udpPort: number;
   picklePort: number;
   /** CARBONLINK port: lets graphite-web see points still in the cache, not yet written to whisper. */
   cacheQueryPort: number;
@@ -233,7 +235,12 @@ export async function startCarbonCache(opts: { retentions?: string } = {}): Prom
   const pidDir = path.join(root, 'run');
   const listsDir = path.join(root, 'lists');
   for (const dir of [confDir, whisperDir, logDir, pidDir, listsDir]) await mkdir(dir, { recursive: true });
-  const [linePort, picklePort, cacheQueryPort] = [await freePort(), await freePort(), await freePort()];
+  const [linePort, picklePort, cacheQueryPort, udpPort] = [
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+  ];
 
   const confFile = path.join(confDir, 'carbon.conf');
   // Deviations from Debian's defaults that matter for tests:
@@ -260,7 +267,9 @@ export async function startCarbonCache(opts: { retentions?: string } = {}): Prom
       'WHISPER_FALLOCATE_CREATE = True',
       `LINE_RECEIVER_INTERFACE = ${HOST}`,
       `LINE_RECEIVER_PORT = ${linePort}`,
-      'ENABLE_UDP_LISTENER = False',
+      'ENABLE_UDP_LISTENER = True',
+      `UDP_RECEIVER_INTERFACE = ${HOST}`,
+      `UDP_RECEIVER_PORT = ${udpPort}`,
       `PICKLE_RECEIVER_INTERFACE = ${HOST}`,
       `PICKLE_RECEIVER_PORT = ${picklePort}`,
       `CACHE_QUERY_INTERFACE = ${HOST}`,
@@ -286,6 +295,7 @@ export async function startCarbonCache(opts: { retentions?: string } = {}): Prom
   const cache: CarbonCache = {
     host: HOST,
     linePort,
+    udpPort,
     picklePort,
     cacheQueryPort,
     storageDir,

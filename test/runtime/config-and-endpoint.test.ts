@@ -210,7 +210,18 @@ describe('HTTP endpoint', () => {
     const httpPort = await freePort();
     const agent = startAgent(
       AGENT,
-      ['--output', 'stdout', '--interval', '1s', '--slow-ms', '60000', '--shutdown-grace', '2s', '--http-port', String(httpPort)],
+      [
+        '--output',
+        'stdout',
+        '--interval',
+        '1s',
+        '--slow-ms',
+        '60000',
+        '--shutdown-grace',
+        '2s',
+        '--http-port',
+        String(httpPort),
+      ],
       { httpPort },
     );
     try {
@@ -228,7 +239,10 @@ describe('HTTP endpoint', () => {
     } finally {
       const started = Date.now();
       assert.equal(await agent.stop(), 0);
-      assert.ok(Date.now() - started < 6000, 'a cycle that ignores its abort signal does not hold up the shutdown');
+      assert.ok(
+        Date.now() - started < 6000,
+        'a cycle that ignores its abort signal does not hold up the shutdown',
+      );
     }
   });
 
