@@ -94,3 +94,17 @@ export async function runAgentToEnd(
   clearTimeout(timer);
   return { code, stdout: agent.stdout(), stderr: agent.stderr() };
 }
+
+/**
+ * Starts the runtime's test agent (test/agents/tick-agent.ts) at a 1 s interval with its HTTP
+ * endpoint on a free port; `args` are added to the command line.
+ */
+export async function startTickAgent(prefix: string, args: readonly string[]): Promise<AgentProcess> {
+  const { freePort } = await import('./graphite.js');
+  const httpPort = await freePort();
+  return startAgent(
+    'test/agents/tick-agent.ts',
+    ['--interval', '1s', '--prefix', prefix, '--http-port', String(httpPort), ...args],
+    { httpPort },
+  );
+}

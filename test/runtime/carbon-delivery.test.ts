@@ -4,10 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { startAgent } from '../harness/agent.js';
-import { type CarbonCache, freePort, requireProgram, startCarbonCache } from '../harness/graphite.js';
+import { startTickAgent } from '../harness/agent.js';
+import { type CarbonCache, requireProgram, startCarbonCache } from '../harness/graphite.js';
 
-const AGENT = 'test/agents/tick-agent.ts';
 const skip = requireProgram('carbon-cache', 'graphite-carbon');
 
 /** Every seq value from `from` to `to` must be stored, each exactly one second after the previous. */
@@ -32,21 +31,7 @@ describe('carbon delivery', { skip }, () => {
   });
 
   test('lines sent come back from whisper with aligned timestamps', async () => {
-    const httpPort = await freePort();
-    const agent = startAgent(
-      AGENT,
-      [
-        '--carbon',
-        `127.0.0.1:${carbon.linePort}`,
-        '--interval',
-        '1s',
-        '--prefix',
-        'deliver',
-        '--http-port',
-        String(httpPort),
-      ],
-      { httpPort },
-    );
+    const agent = await startTickAgent('deliver', ['--carbon', `127.0.0.1:${carbon.linePort}`]);
     try {
       const points = await carbon.waitForPoints('deliver.tick.job0.seq', 3);
       for (const [ts] of points) assert.equal(ts % 1, 0);
@@ -61,13 +46,9 @@ describe('carbon delivery', { skip }, () => {
   });
 
   test('self-metrics arrive under <prefix>.<agent>.<instance>.self', async () => {
-    const agent = startAgent(AGENT, [
+    const agent = await startTickAgent('selfm', [
       '--carbon',
       `127.0.0.1:${carbon.linePort}`,
-      '--interval',
-      '1s',
-      '--prefix',
-      'selfm',
       '--instance',
       'node-a',
     ]);
@@ -85,23 +66,14 @@ describe('carbon delivery', { skip }, () => {
   });
 
   test('outage: every point produced while carbon was down is delivered, in order, once it is back', async () => {
-    const httpPort = await freePort();
-    const agent = startAgent(
-      AGENT,
-      [
-        '--carbon',
-        `127.0.0.1:${carbon.linePort}`,
-        '--interval',
-        '2s',
-        '--prefix',
-        'outage',
-        '--self-metrics',
-        'false',
-        '--http-port',
-        String(httpPort),
-      ],
-      { httpPort },
-    );
+    const agent = await startTickAgent('outage', [
+      '--carbon',
+      `127.0.0.1:${carbon.linePort}`,
+      '--interval',
+      '2s',
+      '--self-metrics',
+      'false',
+    ]);
     try {
       // Stop carbon right after a point is persisted and before the next cycle, so that carbon's own
       // shutdown cannot lose a point it had only in its cache.
@@ -135,28 +107,17 @@ describe('carbon delivery', { skip }, () => {
 
   test('with a bound smaller than the backlog, exactly the oldest lines are dropped and counted', async () => {
     await carbon.stop();
-    const httpPort = await freePort();
     const extra = 20;
-    const agent = startAgent(
-      AGENT,
-      [
-        '--carbon',
-        `127.0.0.1:${carbon.linePort}`,
-        '--interval',
-        '1s',
-        '--prefix',
-        'bound',
-        '--self-metrics',
-        'false',
-        '--lines',
-        String(extra),
-        '--queue-size',
-        '2KiB',
-        '--http-port',
-        String(httpPort),
-      ],
-      { httpPort },
-    );
+    const agent = await startTickAgent('bound', [
+      '--carbon',
+      `127.0.0.1:${carbon.linePort}`,
+      '--self-metrics',
+      'false',
+      '--lines',
+      String(extra),
+      '--queue-size',
+      '2KiB',
+    ]);
     try {
       const before = await agent.waitForStatus(
         (s) => s.jobs.job0.runs >= 5 && s.dropped_lines.queue_full > 0,
@@ -208,23 +169,12 @@ describe('carbon delivery', { skip }, () => {
 
   test('SIGTERM with a non-empty queue and carbon back up: the queue is flushed before exit 0', async () => {
     await carbon.stop();
-    const httpPort = await freePort();
-    const agent = startAgent(
-      AGENT,
-      [
-        '--carbon',
-        `127.0.0.1:${carbon.linePort}`,
-        '--interval',
-        '1s',
-        '--prefix',
-        'term',
-        '--self-metrics',
-        'false',
-        '--http-port',
-        String(httpPort),
-      ],
-      { httpPort },
-    );
+    const agent = await startTickAgent('term', [
+      '--carbon',
+      `127.0.0.1:${carbon.linePort}`,
+      '--self-metrics',
+      'false',
+    ]);
     const status = await agent.waitForStatus(
       (s) => s.jobs.job0.runs >= 3 && s.sender.queued_lines > 0,
       30_000,

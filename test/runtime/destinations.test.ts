@@ -1,10 +1,9 @@
 /** Several carbon destinations (replicate, failover) and UDP, against real carbon-caches. */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { startAgent } from '../harness/agent.js';
-import { type CarbonCache, freePort, requireProgram, startCarbonCache } from '../harness/graphite.js';
+import { startTickAgent } from '../harness/agent.js';
+import { type CarbonCache, requireProgram, startCarbonCache } from '../harness/graphite.js';
 
-const AGENT = 'test/agents/tick-agent.ts';
 const skip = requireProgram('carbon-cache', 'graphite-carbon');
 
 describe('destinations', { skip }, () => {
@@ -18,15 +17,11 @@ describe('destinations', { skip }, () => {
   });
 
   test('replicate: every line reaches each destination', async () => {
-    const agent = startAgent(AGENT, [
+    const agent = await startTickAgent('replicate', [
       '--carbon',
       `127.0.0.1:${first.linePort}`,
       '--carbon',
       `127.0.0.1:${second.linePort}`,
-      '--interval',
-      '1s',
-      '--prefix',
-      'replicate',
       '--self-metrics',
       'false',
     ]);
@@ -45,27 +40,16 @@ describe('destinations', { skip }, () => {
 
   test('failover: the first destination while it is up, the next one while it is down', async () => {
     await first.stop();
-    const httpPort = await freePort();
-    const agent = startAgent(
-      AGENT,
-      [
-        '--carbon',
-        `127.0.0.1:${first.linePort}`,
-        '--carbon',
-        `127.0.0.1:${second.linePort}`,
-        '--carbon-mode',
-        'failover',
-        '--interval',
-        '1s',
-        '--prefix',
-        'failover',
-        '--self-metrics',
-        'false',
-        '--http-port',
-        String(httpPort),
-      ],
-      { httpPort },
-    );
+    const agent = await startTickAgent('failover', [
+      '--carbon',
+      `127.0.0.1:${first.linePort}`,
+      '--carbon',
+      `127.0.0.1:${second.linePort}`,
+      '--carbon-mode',
+      'failover',
+      '--self-metrics',
+      'false',
+    ]);
     try {
       await second.waitForPoints('failover.tick.job0.seq', 2);
       await first.start();
@@ -93,17 +77,13 @@ describe('destinations', { skip }, () => {
   });
 
   test('udp: lines arrive as datagrams', async () => {
-    const agent = startAgent(AGENT, [
+    const agent = await startTickAgent('udp', [
       '--carbon',
       `127.0.0.1:${second.udpPort}`,
       '--carbon-protocol',
       'udp',
       '--lines',
       '100',
-      '--interval',
-      '1s',
-      '--prefix',
-      'udp',
       '--self-metrics',
       'false',
     ]);
