@@ -1,7 +1,8 @@
 /** Several carbon destinations (replicate, failover) and UDP, against real carbon-caches. */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { startTickAgent } from '../harness/agent.js';
+import { runAgentToEnd, startTickAgent } from '../harness/agent.js';
 import { type CarbonCache, requireProgram, startCarbonCache } from '../harness/graphite.js';
 
 const skip = requireProgram('carbon-cache', 'graphite-carbon');
@@ -93,5 +94,25 @@ describe('destinations', { skip }, () => {
     } finally {
       assert.equal(await agent.stop(), 0);
     }
+  });
+
+  test('tagged mode: carbon stores the series under its canonical tagged name', async () => {
+    const result = await runAgentToEnd('test/agents/tick-agent.ts', [
+      '--once',
+      '--carbon',
+      `127.0.0.1:${second.linePort}`,
+      '--prefix',
+      'tagged',
+      '--tag',
+      'team=search',
+      '--tag',
+      'dc=eu1',
+    ]);
+    assert.equal(result.code, 0, result.stderr);
+    // Carbon keeps a tagged series in _tagged/<sha256[0:3]>/<sha256[3:6]>/<sha256> of its canonical
+    // name: the name, then the tags sorted by name.
+    const hash = createHash('sha256').update('tagged.tick.job0.seq;dc=eu1;team=search').digest('hex');
+    const points = await second.waitForPoints(`_tagged.${hash.slice(0, 3)}.${hash.slice(3, 6)}.${hash}`, 1);
+    assert.equal(points[0]![1], 1);
   });
 });
