@@ -1,0 +1,275 @@
+import { promisify } from 'node:util';
+import { gunzip } from 'node:zlib';
+import { Agent, type Dispatcher } from 'undici';
+
+const gunzipAsync = promisify(gunzip);
+
+/**
+ * The only place that talks HTTP. One undici Agent per cluster (keep-alive connections per seed,
+ * TLS options shared), gzip asked for and undone here, seeds tried in order: a request that fails on
+ * one seed for a reason another seed may not share (refused, hung, 5xx, 429, a proxy's HTML page)
+ * goes to the next one within the same cycle; the seed that answered is tried first next time.
+ */
+export type EsAuth =
+  | { kind: 'basic'; username: string; password: string }
+  | { kind: 'api_key'; apiKey: string }
+  | { kind: 'bearer'; token: string };
+
+export interface EsTls {
+  /** PEM contents, not paths: files are read once at start-up by targets.ts. */
+  ca?: string;
+  cert?: string;
+  key?: string;
+  /** Skips certificate verification (`--insecure`). */
+  insecure?: boolean;
+}
+
+export interface EsClientOptions {
+  /** Seed URLs without credentials (targets.ts moves `user:pass@` into `auth`). */
+  seeds: readonly URL[];
+  auth?: EsAuth;
+  tls?: EsTls;
+  /** Deadline of one attempt on one seed (the cycle's signal may end it sooner). */
+  requestTimeoutMs: number;
+  /** Refuse bodies larger than this (decompressed), so one huge answer cannot exhaust memory. */
+  maxResponseBytes?: number;
+  userAgent?: string;
+}
+
+export const DEFAULT_MAX_RESPONSE_BYTES = 256 * 1024 * 1024;
+
+export interface Attempt {
+  /** Seed origin and path, never credentials. */
+  url: string;
+  reason: string;
+}
+
+/** A request that failed on every seed tried; `message` is one readable line. */
+export class EsRequestError extends Error {
+  constructor(
+    readonly path: string,
+    readonly attempts: readonly Attempt[],
+    /** Whether any seed answered at all (an HTTP status), as opposed to none being reachable. */
+    readonly answered: boolean,
+  ) {
+    super(attempts.map((attempt) => `${attempt.url}: ${attempt.reason}`).join('; '));
+    this.name = 'EsRequestError';
+  }
+}
+
+export interface EsResponse {
+  body: unknown;
+  url: string;
+  durationMs: number;
+}
+
+/** Why one attempt failed, and whether the next seed is worth trying. */
+class AttemptFailure extends Error {
+  constructor(
+    reason: string,
+    readonly tryNextSeed: boolean,
+    readonly answered: boolean,
+  ) {
+    super(reason);
+  }
+}
+
+export class EsClient {
+  private readonly agent: Agent;
+  private readonly headers: Record<string, string>;
+  private preferred = 0;
+
+  constructor(private readonly options: EsClientOptions) {
+    if (options.seeds.length === 0) throw new Error('EsClient needs at least one seed URL');
+    this.agent = new Agent({
+      keepAliveTimeout: 60_000,
+      connect: {
+        ...(options.tls?.ca ? { ca: options.tls.ca } : {}),
+        ...(options.tls?.cert ? { cert: options.tls.cert } : {}),
+        ...(options.tls?.key ? { key: options.tls.key } : {}),
+        rejectUnauthorized: !options.tls?.insecure,
+      },
+    });
+    this.headers = {
+      accept: 'application/json',
+      'accept-encoding': 'gzip',
+      'user-agent': options.userAgent ?? 'stoker-es-collector',
+    };
+    const auth = authorization(options.auth);
+    if (auth) this.headers.authorization = auth;
+  }
+
+  /** Origins of the seeds, for logs and /status. */
+  get seedOrigins(): string[] {
+    return this.options.seeds.map((seed) => seed.origin);
+  }
+
+  async get(path: string, signal: AbortSignal): Promise<EsResponse> {
+    const attempts: Attempt[] = [];
+    let answered = false;
+    const count = this.options.seeds.length;
+    const start = this.preferred;
+    for (let i = 0; i < count; i++) {
+      const index = (start + i) % count;
+      const seed = this.options.seeds[index]!;
+      const url = displayUrl(seed, path);
+      if (signal.aborted) {
+        attempts.push({ url, reason: 'not tried: cycle deadline reached' });
+        break;
+      }
+      const began = performance.now();
+      try {
+        const body = await this.attempt(seed, path, signal);
+        this.preferred = index;
+        return { body, url, durationMs: performance.now() - began };
+      } catch (error) {
+        const failure =
+          error instanceof AttemptFailure ? error : new AttemptFailure(describeError(error), true, false);
+        attempts.push({ url, reason: failure.message });
+        answered ||= failure.answered;
+        if (!failure.tryNextSeed) break;
+        // The next cycle starts with the seed after the one that failed.
+        if (this.preferred === index) this.preferred = (index + 1) % count;
+      }
+    }
+    throw new EsRequestError(path, attempts, answered);
+  }
+
+  private async attempt(seed: URL, path: string, cycleSignal: AbortSignal): Promise<unknown> {
+    const timeout = AbortSignal.timeout(this.options.requestTimeoutMs);
+    const signal = AbortSignal.any([cycleSignal, timeout]);
+    const reasonIfAborted = (): AttemptFailure | undefined => {
+      if (cycleSignal.aborted) return new AttemptFailure('cycle deadline reached', false, false);
+      if (timeout.aborted)
+        return new AttemptFailure(`timed out after ${this.options.requestTimeoutMs} ms`, true, false);
+      return undefined;
+    };
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await this.agent.request({
+        origin: seed.origin,
+        path: joinPath(seed.pathname, path),
+        method: 'GET',
+        headers: this.headers,
+        signal,
+      });
+    } catch (error) {
+      throw reasonIfAborted() ?? new AttemptFailure(describeError(error), true, false);
+    }
+    let raw: Buffer;
+    try {
+      raw = await readBody(response, this.options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES);
+      if (String(response.headers['content-encoding'] ?? '').includes('gzip')) {
+        raw = await gunzipAsync(raw, {
+          maxOutputLength: this.options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+        });
+      }
+    } catch (error) {
+      if (error instanceof AttemptFailure) throw error;
+      throw (
+        reasonIfAborted() ??
+        new AttemptFailure(`reading the response failed: ${describeError(error)}`, true, true)
+      );
+    }
+    const contentType = String(response.headers['content-type'] ?? '');
+    if (response.statusCode < 200 || response.statusCode >= 300) {
+      // 429 and 5xx are about this node or proxy; 4xx (401, 403, 404...) would be the same on every seed.
+      const retriable = response.statusCode === 429 || response.statusCode >= 500;
+      throw new AttemptFailure(`HTTP ${response.statusCode}${bodyHint(raw, contentType)}`, retriable, true);
+    }
+    const text = raw.toString('utf8');
+    if (/^\s*</.test(text))
+      throw new AttemptFailure(
+        `HTTP ${response.statusCode} but not JSON${bodyHint(raw, contentType)}`,
+        true,
+        true,
+      );
+    try {
+      return JSON.parse(text);
+    } catch (error) {
+      throw new AttemptFailure(`invalid JSON (${(error as Error).message}; ${raw.length} bytes)`, true, true);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+}
+
+function authorization(auth: EsAuth | undefined): string | undefined {
+  if (!auth) return undefined;
+  switch (auth.kind) {
+    case 'basic':
+      return `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`;
+    case 'api_key':
+      return `ApiKey ${auth.apiKey}`;
+    case 'bearer':
+      return `Bearer ${auth.token}`;
+  }
+}
+
+function joinPath(base: string, path: string): string {
+  return base === '/' || base === '' ? path : `${base.replace(/\/+$/, '')}${path}`;
+}
+
+/** A URL fit for logs: origin and path only (the seed's credentials were removed already). */
+export function displayUrl(seed: URL, path: string): string {
+  return `${seed.origin}${joinPath(seed.pathname, path)}`;
+}
+
+async function readBody(response: Dispatcher.ResponseData, limit: number): Promise<Buffer> {
+  const declared = Number(response.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) {
+    response.body.destroy();
+    throw new AttemptFailure(`response of ${declared} bytes exceeds the ${limit}-byte limit`, false, true);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of response.body) {
+    size += (chunk as Buffer).length;
+    if (size > limit) {
+      response.body.destroy();
+      throw new AttemptFailure(`response exceeds the ${limit}-byte limit`, false, true);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** A short, single-line hint of what came back: the HTML title or the start of an ES error. */
+function bodyHint(raw: Buffer, contentType: string): string {
+  const text = raw.subarray(0, 4096).toString('utf8');
+  const title = /<title>([^<]{1,120})<\/title>/i.exec(text)?.[1];
+  const type = contentType.split(';')[0]?.trim();
+  const snippet = (title ?? text).replace(/\s+/g, ' ').trim().slice(0, 160);
+  const parts = [type, snippet].filter(Boolean);
+  return parts.length > 0 ? ` (${parts.join(': ')})` : '';
+}
+
+function describeError(error: unknown): string {
+  const err = error as { code?: string; message?: string; cause?: { code?: string; message?: string } };
+  const code =
+    err?.code?.startsWith('UND_ERR') && err.cause?.code ? err.cause.code : (err?.code ?? err?.cause?.code);
+  const known: Record<string, string> = {
+    ECONNREFUSED: 'connection refused',
+    ECONNRESET: 'connection reset',
+    ENOTFOUND: 'host not found',
+    EAI_AGAIN: 'host name lookup failed',
+    EHOSTUNREACH: 'host unreachable',
+    ETIMEDOUT: 'connect timed out',
+    UND_ERR_SOCKET: 'connection closed by the server',
+    UND_ERR_CONNECT_TIMEOUT: 'connect timed out',
+    UND_ERR_HEADERS_TIMEOUT: 'no response headers in time',
+    UND_ERR_BODY_TIMEOUT: 'response body stalled',
+    UND_ERR_RES_CONTENT_LENGTH_MISMATCH: 'truncated response (content-length mismatch)',
+    DEPTH_ZERO_SELF_SIGNED_CERT: 'self-signed certificate (give --ca, or --insecure)',
+    SELF_SIGNED_CERT_IN_CHAIN: 'self-signed certificate in chain (give --ca, or --insecure)',
+    UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'certificate not verifiable (give --ca)',
+    ERR_TLS_CERT_ALTNAME_INVALID: 'certificate does not match the host name',
+    Z_BUF_ERROR: 'truncated gzip body',
+    Z_DATA_ERROR: 'corrupt gzip body',
+  };
+  const text = code ? (known[code] ?? code) : undefined;
+  const message = err?.message ?? String(error);
+  return text ? `${text} (${code})` : message;
+}

@@ -1,0 +1,194 @@
+import {
+  type ArrayKeyer,
+  byField,
+  type FlattenRules,
+  isRecord,
+  numberAt,
+  numericLeaves,
+} from '../flatten.js';
+import type { Sample } from '../samples.js';
+import { type EsVersion, shapeMajor } from './root.js';
+
+/**
+ * `GET /_nodes/stats` (or `/_nodes/_local/stats`). Sections differ by version (0.90's `network`,
+ * 1.x's `os.load_average` array, 5.x `ingest`, 7.x `indexing_pressure`, 7.13's `http.clients`, 8.x
+ * transport histograms...). Typed here are only the fields read by name for derived metrics and
+ * roles; every other numeric leaf is emitted as it comes.
+ */
+export interface NodesStatsResponse {
+  cluster_name?: string;
+  _nodes?: { total?: number; successful?: number; failed?: number };
+  nodes?: Record<string, NodeStats>;
+}
+
+export interface NodeStats {
+  timestamp?: number;
+  name?: string;
+  host?: string;
+  /** 0.20-era recordings carry the host here. */
+  hostname?: string;
+  transport_address?: string;
+  /** 5.x+: `master`, `data`, `ingest`, `data_hot`, `ml`... */
+  roles?: string[];
+  /** 1.x/2.x express roles as string attributes: `{"master": "false", "data": "true"}`. */
+  attributes?: Record<string, string>;
+  indices?: Record<string, unknown>;
+  os?: Record<string, unknown>;
+  process?: Record<string, unknown>;
+  jvm?: {
+    mem?: { heap_used_in_bytes?: number; heap_max_in_bytes?: number; heap_used_percent?: number };
+    gc?: { collectors?: Record<string, { collection_count?: number; collection_time_in_millis?: number }> };
+  } & Record<string, unknown>;
+  thread_pool?: Record<
+    string,
+    { threads?: number; queue?: number; active?: number; rejected?: number; completed?: number }
+  >;
+  fs?: { total?: { total_in_bytes?: number; available_in_bytes?: number; free_in_bytes?: number } } & Record<
+    string,
+    unknown
+  >;
+  transport?: Record<string, unknown>;
+  http?: { clients?: unknown[] } & Record<string, unknown>;
+  [section: string]: unknown;
+}
+
+export function nodesStatsPath(version: EsVersion, options: { local: boolean }): string {
+  const who = options.local ? '_local' : '';
+  // 0.90 returns only a few sections unless asked for all of them.
+  if (shapeMajor(version) < 1) return `/_nodes${who ? `/${who}` : ''}/stats?all=true`;
+  return `/_nodes${who ? `/${who}` : ''}/stats`;
+}
+
+// 1.x reports the load average as a bare [1m, 5m, 15m] array.
+const loadAverage: ArrayKeyer = (items) => {
+  const names = ['1m', '5m', '15m'];
+  return new Map(items.slice(0, 3).map((item, index) => [names[index]!, item]));
+};
+
+// 8.x transport histograms: [{lt_millis: 1, count}, {ge_millis: 1, lt_millis: 2, count}, ..., {ge_millis: N, count}].
+const histogramBuckets: ArrayKeyer = (items) => {
+  const keyed = new Map<string, unknown>();
+  for (const item of items) {
+    if (!isRecord(item) || typeof item.count !== 'number') continue;
+    const key =
+      typeof item.lt_millis === 'number'
+        ? `lt_${item.lt_millis}ms`
+        : typeof item.ge_millis === 'number'
+          ? `ge_${item.ge_millis}ms`
+          : undefined;
+    if (key) keyed.set(key, item.count);
+  }
+  return keyed;
+};
+
+/**
+ * Arrays kept, by their natural key. Everything else that is an array is skipped on purpose:
+ * `http.clients` (one entry per open HTTP connection: unbounded), ingest processor lists
+ * (positional, no stable key), `roles`.
+ */
+const NODE_ARRAYS: Readonly<Record<string, ArrayKeyer>> = {
+  'fs.data': byField('path'),
+  'fs.io_stats.devices': byField('device_name'),
+  'os.load_average': loadAverage,
+  'script_cache.contexts': byField('context'),
+  'transport.inbound_handling_time_histogram': histogramBuckets,
+  'transport.outbound_handling_time_histogram': histogramBuckets,
+};
+
+export const NODE_RULES: FlattenRules = {
+  // Sampling timestamps are not series; identity fields are strings or lists anyway.
+  skipKeys: new Set(['timestamp']),
+  skipPaths: new Set([
+    'name',
+    'host',
+    'hostname',
+    'ip',
+    'transport_address',
+    'roles',
+    'attributes',
+    'http.clients',
+  ]),
+  arrays: NODE_ARRAYS,
+  // ES and OpenSearch report -1 when the OS does not tell (cpu percent, load average on some kernels).
+  isUnknown: (path, value) =>
+    value < 0 && path.some((key) => key === 'percent' || key === 'cpu_percent' || key === 'load_average'),
+  // cgroup memory figures come as strings because they may read "max".
+  numericString: (path) => path[0] === 'os' && path[1] === 'cgroup',
+};
+
+/** One node of a `_nodes/stats` answer, under the name it is reported with. */
+export interface NodeEntry {
+  id: string;
+  /** Unique within the cluster (see `displayNames`). */
+  name: string;
+  roles: string[];
+  /** The node's own sampling time, when reported: rates are computed against it. */
+  timestampMs?: number;
+  stats: NodeStats;
+}
+
+export function parseNodesStats(body: unknown): NodeEntry[] {
+  if (!isRecord(body) || !isRecord(body.nodes)) throw new Error('_nodes/stats: expected {"nodes": {...}}');
+  const raw = Object.entries(body.nodes).filter((entry): entry is [string, NodeStats] => isRecord(entry[1]));
+  const names = displayNames(raw);
+  return raw.map(([id, stats]) => {
+    const timestampMs = numberAt(stats, 'timestamp');
+    return {
+      id,
+      name: names.get(id)!,
+      roles: nodeRoles(stats),
+      ...(timestampMs !== undefined ? { timestampMs } : {}),
+      stats,
+    };
+  });
+}
+
+/**
+ * Names nodes by their ES name. Several ES nodes share a host here (told apart by port), and a
+ * re-created container may reuse a name: colliding names get a short node id appended, so two
+ * nodes never write into one series.
+ */
+export function displayNames(nodes: readonly (readonly [string, NodeStats])[]): Map<string, string> {
+  const byName = new Map<string, string[]>();
+  for (const [id, stats] of nodes) {
+    const name =
+      [stats.name, stats.host, stats.hostname].find((v): v is string => typeof v === 'string' && v !== '') ??
+      id;
+    byName.set(name, [...(byName.get(name) ?? []), id]);
+  }
+  const names = new Map<string, string>();
+  for (const [name, ids] of byName) {
+    if (ids.length === 1) {
+      names.set(ids[0]!, name);
+      continue;
+    }
+    // The shortest id prefix (at least 7 characters) that tells these nodes apart.
+    let length = 7;
+    while (
+      new Set(ids.map((id) => id.slice(0, length))).size < ids.length &&
+      ids.some((id) => id.length > length)
+    )
+      length++;
+    for (const id of ids) names.set(id, `${name}_${id.slice(0, length)}`);
+  }
+  return names;
+}
+
+/** 5.x+ list roles; 1.x/2.x default to master+data unless attributes say otherwise. */
+export function nodeRoles(stats: NodeStats): string[] {
+  if (Array.isArray(stats.roles))
+    return stats.roles.filter((role): role is string => typeof role === 'string');
+  const attributes = isRecord(stats.attributes) ? stats.attributes : {};
+  if (attributes.client === 'true') return ['client'];
+  const roles: string[] = [];
+  if (attributes.master !== 'false') roles.push('master');
+  if (attributes.data !== 'false') roles.push('data');
+  return roles;
+}
+
+export function mapNodeStats(node: NodeEntry): Sample[] {
+  const samples: Sample[] = [];
+  for (const leaf of numericLeaves(node.stats, NODE_RULES))
+    samples.push({ kind: 'node', node: node.name, path: leaf.path, value: leaf.value });
+  return samples;
+}

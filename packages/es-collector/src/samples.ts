@@ -1,0 +1,32 @@
+/**
+ * What the collectors produce: samples that say what they measure (a node's leaf, an index's leaf,
+ * the cluster's health...) but not how they are named. A naming scheme (src/naming/) turns each into
+ * carbon name segments, so the two schemes share every line of parsing and deriving.
+ */
+export type HealthStatus = 'green' | 'yellow' | 'red';
+
+export type Path = readonly string[];
+
+export type Sample =
+  /** A number of `_cluster/health` (cluster-wide, or of one index with `index`). */
+  | { kind: 'health'; index?: string; path: Path; value: number }
+  | { kind: 'health_status'; index?: string; status: HealthStatus }
+  | { kind: 'cluster_stats'; path: Path; value: number }
+  /** A leaf of one node's `_nodes/stats` entry, path as ES nests it (`jvm.mem.heap_used_in_bytes`). */
+  | { kind: 'node'; node: string; path: Path; value: number }
+  /** Rates, latencies and percents computed here (`rates.indexing.index_per_s`). */
+  | { kind: 'node_derived'; node: string; path: Path; value: number }
+  /** A leaf of one index (or `_all`, or a date-suffix rollup); path starts with primaries|total. */
+  | { kind: 'index'; index: string; path: Path; value: number }
+  | { kind: 'pending_tasks'; path: Path; value: number }
+  /** sum/avg/max/min of one node metric over a group (`all` or a role). */
+  | { kind: 'aggregate'; group: string; path: Path; value: number }
+  /** The collector's own view of this cluster: up, duration, errors per API. */
+  | { kind: 'collector'; path: Path; value: number };
+
+export const HEALTH_STATUSES: readonly HealthStatus[] = ['green', 'yellow', 'red'];
+
+export function parseHealthStatus(raw: unknown): HealthStatus | undefined {
+  const status = typeof raw === 'string' ? raw.toLowerCase() : undefined;
+  return HEALTH_STATUSES.find((known) => known === status);
+}

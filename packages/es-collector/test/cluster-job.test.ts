@@ -1,0 +1,244 @@
+import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
+import { type EsFault, loadFixture, refusedPort, startEsStandin } from '../../../test/harness/es-standin.js';
+import { sharedSkip } from '../../../test/harness/fixtures.js';
+import { EsClient } from '../src/client.js';
+import { ClusterJob } from '../src/cluster-job.js';
+import { DEFAULT_INDEX_SELECTION } from '../src/index-selection.js';
+import { API_NAMES } from '../src/pipeline.js';
+import type { ClusterTarget } from '../src/targets.js';
+import { byName, fakeCycle } from './helpers.js';
+
+const skip = sharedSkip();
+const clients: EsClient[] = [];
+
+function target(seeds: string[], overrides: Partial<ClusterTarget> = {}): ClusterTarget {
+  return {
+    id: 'test',
+    clusterName: 'test',
+    seeds: seeds.map((seed) => new URL(seed)),
+    intervalMs: 10_000,
+    requestTimeoutMs: 500,
+    local: false,
+    apis: new Set(API_NAMES),
+    naming: 'default',
+    indices: DEFAULT_INDEX_SELECTION,
+    healthLevelIndices: false,
+    maxResponseBytes: 64 * 1024 * 1024,
+    ...overrides,
+  };
+}
+
+function job(t: ClusterTarget): ClusterJob {
+  const client = new EsClient({
+    seeds: t.seeds,
+    requestTimeoutMs: t.requestTimeoutMs,
+    ...(t.auth ? { auth: t.auth } : {}),
+  });
+  clients.push(client);
+  return new ClusterJob(t, client);
+}
+
+after(async () => {
+  await Promise.all(clients.map((client) => client.close()));
+});
+
+describe('cluster job against the ES stand-in', { skip }, () => {
+  test('a healthy 8.4.2 cluster: every API, gzip, cluster name from GET /', async () => {
+    const es = await startEsStandin({ version: '8.4.2' });
+    try {
+      const j = job(target([es.url], { clusterName: undefined, id: 'fallback' }));
+      const cycle = fakeCycle();
+      await j.run(cycle);
+      const names = byName(cycle.lines());
+      const cluster = '36928dce44074ceba64d7b3d698443a7';
+      assert.equal(names.get(`es.${cluster}.collector.up`), 1);
+      assert.equal(names.get(`es.${cluster}.collector.errors_total`), 0);
+      assert.equal(names.get(`es.${cluster}.collector.version_major`), 8);
+      assert.equal(names.get(`es.${cluster}.cluster.health.status`), 0);
+      assert.equal(names.get(`es.${cluster}.nodes.instance-0000000005.jvm.mem.heap_used_percent`), 23);
+      assert.ok(names.has(`es.${cluster}.indices._all.primaries.docs.count`));
+      assert.equal(names.get(`es.${cluster}.cluster.pending_tasks.count`), 3);
+      assert.ok(names.has(`es.${cluster}.cluster.stats.nodes.count.total`));
+      assert.deepEqual(cycle.warnings, []);
+      assert.match(String(es.lastHeaders.get('/_nodes/stats')?.['accept-encoding']), /gzip/);
+
+      // GET / is cached between cycles.
+      await j.run(fakeCycle());
+      assert.equal(es.requestCount('/'), 1);
+      assert.equal(es.requestCount('/_nodes/stats'), 2);
+    } finally {
+      await es.close();
+    }
+  });
+
+  test('seeds are tried in order within the cycle; the one that answered goes first next time', async () => {
+    const dead = await startEsStandin({ version: '8.4.2' });
+    dead.fault('*', { kind: 'hang' });
+    const good = await startEsStandin({ version: '8.4.2' });
+    try {
+      const refused = `http://127.0.0.1:${await refusedPort()}`;
+      const j = job(target([refused, dead.url, good.url]));
+      const began = Date.now();
+      const cycle = fakeCycle();
+      await j.run(cycle);
+      assert.ok(Date.now() - began < 3000, 'a hanging seed costs one request timeout, not the cycle');
+      assert.equal(byName(cycle.lines()).get('es.test.collector.up'), 1);
+      const hangingBefore = dead.requestCount('/');
+      await j.run(fakeCycle());
+      assert.equal(dead.requestCount('/_cluster/health'), 0, 'the answering seed is used first');
+      assert.equal(dead.requestCount('/'), hangingBefore);
+    } finally {
+      await Promise.all([dead.close(), good.close()]);
+    }
+  });
+
+  const faults: [string, EsFault, RegExp][] = [
+    ['401', { kind: 'status', status: 401 }, /HTTP 401/],
+    ['403', { kind: 'status', status: 403 }, /HTTP 403/],
+    ['429', { kind: 'status', status: 429 }, /HTTP 429/],
+    ['503', { kind: 'status', status: 503 }, /HTTP 503/],
+    ['hang', { kind: 'hang' }, /timed out after 500 ms/],
+    ['truncated body', { kind: 'truncate' }, /truncated|closed|invalid JSON|terminated/i],
+    ['invalid JSON', { kind: 'invalid_json' }, /invalid JSON/],
+    ['HTML error page', { kind: 'html' }, /HTTP 502 \(text\/html: 502 Bad Gateway\)/],
+    ['connection reset', { kind: 'reset' }, /reset|closed|socket/i],
+  ];
+  for (const [label, fault, reason] of faults) {
+    test(`a seed that answers with: ${label} → collector.up 0, one clear error, no credentials`, async () => {
+      const es = await startEsStandin({ version: '8.4.2' });
+      es.fault('*', fault);
+      try {
+        const t = target([`http://127.0.0.1:${es.port}`], {
+          auth: { kind: 'basic', username: 'admin', password: 's3cret' },
+        });
+        const cycle = fakeCycle();
+        const began = Date.now();
+        await assert.rejects(job(t).run(cycle), (error: Error) => {
+          assert.match(error.message, /^cluster test: down \(collector\.up 0\)/);
+          assert.match(error.message, reason);
+          assert.match(error.message, new RegExp(`http://127\\.0\\.0\\.1:${es.port}/`));
+          assert.ok(!error.message.includes('s3cret'), 'no secret in the message');
+          assert.equal(error.message.split('\n').length, 1, 'one line');
+          return true;
+        });
+        assert.ok(Date.now() - began < 2500, 'the cycle ends within the request timeout');
+        const names = byName(cycle.lines());
+        assert.equal(names.get('es.test.collector.up'), 0);
+        assert.equal(names.get('es.test.collector.errors.root'), 1);
+        assert.equal(names.get('es.test.collector.errors_total'), 1);
+        assert.equal(
+          String(es.lastHeaders.get('/')?.authorization),
+          `Basic ${Buffer.from('admin:s3cret').toString('base64')}`,
+        );
+      } finally {
+        await es.close();
+      }
+    });
+  }
+
+  test('a refused seed → collector.up 0', async () => {
+    const url = `http://127.0.0.1:${await refusedPort()}`;
+    const cycle = fakeCycle();
+    await assert.rejects(job(target([url])).run(cycle), /connection refused \(ECONNREFUSED\)/);
+    assert.equal(byName(cycle.lines()).get('es.test.collector.up'), 0);
+  });
+
+  test('one failing API does not drop the others', async () => {
+    const es = await startEsStandin({ version: '8.4.2' });
+    es.fault('/_cluster/stats', { kind: 'status', status: 503 });
+    es.fault('/_cluster/pending_tasks', { kind: 'invalid_json' });
+    try {
+      const cycle = fakeCycle();
+      await job(target([es.url])).run(cycle);
+      const names = byName(cycle.lines());
+      assert.equal(names.get('es.test.collector.up'), 1);
+      assert.equal(names.get('es.test.collector.errors.cluster_stats'), 1);
+      assert.equal(names.get('es.test.collector.errors.pending_tasks'), 1);
+      assert.equal(names.get('es.test.collector.errors.nodes_stats'), 0);
+      assert.equal(names.get('es.test.collector.errors_total'), 2);
+      assert.ok(names.has('es.test.cluster.health.status'));
+      assert.ok(![...names.keys()].some((name) => name.includes('.cluster.stats.')));
+      assert.equal(cycle.warnings.length, 1, 'one line for the cycle');
+      assert.match(cycle.warnings[0]!, /cluster_stats: .*HTTP 503.*pending_tasks: .*invalid JSON/);
+    } finally {
+      await es.close();
+    }
+  });
+
+  test('--local on the elected master (1.7.5): node and cluster-wide APIs', async () => {
+    const es = await startEsStandin({ version: '1.7.5' });
+    try {
+      const cycle = fakeCycle();
+      await job(target([es.url], { local: true })).run(cycle);
+      const names = byName(cycle.lines());
+      assert.equal(names.get('es.test.collector.is_master'), 1);
+      assert.equal(es.requestCount('/_nodes/_local/stats'), 1);
+      assert.equal(es.requestCount('/_nodes/stats'), 0);
+      assert.ok(names.has('es.test.cluster.health.status'));
+      assert.ok(names.has('es.test.indices._all.primaries.docs.count'));
+      assert.equal(names.get('es.test.collector.nodes'), 1);
+    } finally {
+      await es.close();
+    }
+  });
+
+  test('--local on a node that is not the master: only its own node stats', async () => {
+    const es = await startEsStandin({
+      version: '6.3.2',
+      // The master id of another recorded cluster: this node is not it.
+      bodies: { master_node: loadFixture('signalfx_collectd/5.4.0/cluster_state_master_node.json') },
+    });
+    try {
+      const cycle = fakeCycle();
+      await job(target([es.url], { local: true })).run(cycle);
+      const names = byName(cycle.lines());
+      assert.equal(names.get('es.test.collector.is_master'), 0);
+      assert.equal(names.get('es.test.collector.up'), 1);
+      for (const path of ['/_cluster/health', '/_cluster/stats', '/_all/_stats', '/_cluster/pending_tasks']) {
+        assert.equal(es.requestCount(path), 0, `${path} not asked`);
+      }
+      assert.ok(
+        ![...names.keys()].some((name) => /^es\.test\.(cluster|indices)\./.test(name)),
+        'nothing cluster-wide sent',
+      );
+      assert.ok(
+        [...names.keys()].some(
+          (name) => name.includes('.nodes.') && name.endsWith('.jvm.mem.heap_used_in_bytes'),
+        ),
+      );
+    } finally {
+      await es.close();
+    }
+  });
+
+  test('--once takes a second node stats sample for rates', async () => {
+    const es = await startEsStandin({ version: '7.13.1' });
+    try {
+      const cycle = fakeCycle({ once: true });
+      await job(target([es.url])).run(cycle);
+      assert.equal(es.requestCount('/_nodes/stats'), 2);
+    } finally {
+      await es.close();
+    }
+  });
+
+  test('es2graphite naming through the job: lower-cased, status green = 2', async () => {
+    const es = await startEsStandin({ version: '8.4.2' });
+    try {
+      const t = target([es.url], { naming: 'es2graphite', clusterName: 'Prod-EU' });
+      const j2 = job(t);
+      const cycle = fakeCycle({ sanitize: j2.sanitize! });
+      await j2.run(cycle);
+      const names = byName(cycle.lines());
+      assert.equal(names.get('es.prod_eu.status'), 2);
+      assert.equal(names.get('es.prod_eu.timed_out'), 0);
+      assert.ok(names.has('es.prod_eu.instance_0000000005.jvm.mem.heap_used_in_bytes'));
+      assert.ok(names.has('es.prod_eu.instance_0000000005.thread_pool.search.queue'));
+      assert.ok(names.has('es.prod_eu.indices._all.primaries.docs.count'));
+      assert.ok(names.has('es.prod_eu.indices.foo_1.total.search.query_total'));
+    } finally {
+      await es.close();
+    }
+  });
+});

@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { CounterTracker, LineBatch } from '@stoker/shared';
+import { sharedSkip } from '../../../test/harness/fixtures.js';
+import { DEFAULT_INDEX_SELECTION } from '../src/index-selection.js';
+import { NAMING_SCHEMES, type NamingSchemeName } from '../src/naming/index.js';
+import { type ApiName, mapResponses, type Responses } from '../src/pipeline.js';
+import { readFixture } from './helpers.js';
+
+/**
+ * Golden cases as folders (testcases/<case>/): `input.json` names the recorded responses and the
+ * options, `expected.out` holds the carbon lines they must give (filtered by `keep` to stay
+ * readable). UPDATE_GOLDEN=1 rewrites expected.out after a deliberate change; review the diff.
+ */
+interface CaseInput {
+  description: string;
+  naming: NamingSchemeName;
+  cluster: string;
+  responses: Partial<Record<ApiName, string>>;
+  options?: {
+    include?: string[];
+    exclude?: string[];
+    rollup?: boolean;
+    top?: number;
+    healthLevelIndices?: boolean;
+  };
+  /** Regular expressions; a line is kept when its name matches one. */
+  keep: string[];
+}
+
+const casesDir = fileURLToPath(new URL('../testcases/', import.meta.url));
+const TIMESTAMP = 1_700_000_000;
+
+function render(input: CaseInput): string {
+  const responses: Responses = {};
+  for (const [api, file] of Object.entries(input.responses)) responses[api as ApiName] = readFixture(file);
+  const result = mapResponses(
+    responses,
+    {
+      indices: {
+        include: input.options?.include ?? DEFAULT_INDEX_SELECTION.include,
+        exclude: input.options?.exclude ?? DEFAULT_INDEX_SELECTION.exclude,
+        rollup: input.options?.rollup ?? DEFAULT_INDEX_SELECTION.rollup,
+        top: input.options?.top ?? DEFAULT_INDEX_SELECTION.top,
+      },
+      healthLevelIndices: input.options?.healthLevelIndices ?? false,
+    },
+    { tracker: new CounterTracker(), atMs: 0 },
+  );
+  assert.deepEqual([...result.errors], [], 'every response maps');
+  const scheme = NAMING_SCHEMES[input.naming];
+  const batch = new LineBatch({
+    prefix: ['es'],
+    timestampSec: TIMESTAMP,
+    ...(scheme.sanitize ? { sanitize: scheme.sanitize } : {}),
+  });
+  for (const sample of result.samples)
+    for (const named of scheme.nameSample(input.cluster, sample)) batch.add(named.segments, named.value);
+  const keep = input.keep.map((pattern) => new RegExp(pattern));
+  return batch.lines
+    .filter((line) => keep.some((re) => re.test(line.split(' ')[0]!)))
+    .sort()
+    .join('');
+}
+
+describe('golden cases (testcases/)', { skip: sharedSkip() }, () => {
+  for (const name of readdirSync(casesDir).sort()) {
+    test(name, () => {
+      const input = JSON.parse(readFileSync(join(casesDir, name, 'input.json'), 'utf8')) as CaseInput;
+      const actual = render(input);
+      const expectedPath = join(casesDir, name, 'expected.out');
+      if (process.env.UPDATE_GOLDEN === '1') writeFileSync(expectedPath, actual);
+      assert.ok(actual.length > 0, `${name}: keep matched no line`);
+      assert.equal(actual, readFileSync(expectedPath, 'utf8'), `${name}: ${input.description}`);
+    });
+  }
+});
