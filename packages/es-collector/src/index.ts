@@ -27,8 +27,8 @@ export const esCollector: AgentDefinition<typeof esOptions> = {
     'Polls Elasticsearch / OpenSearch clusters (health, cluster stats, node stats, index stats, pending tasks) and sends the metrics to Graphite.',
   defaultPrefix: 'es',
   options: esOptions,
-  create(config, { log }): Agent {
-    const targets = resolveTargets(config, { env: process.env });
+  create(config, { log, env }): Agent {
+    const targets = resolveTargets(config, { env });
     // Bounds concurrent cycles (and so sockets and parsed bodies in memory) across all clusters.
     const limit = pLimit(config.maxConcurrentClusters);
     const clients: EsClient[] = [];

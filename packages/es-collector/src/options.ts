@@ -1,18 +1,10 @@
-import { InvalidValue, type OptionSpec, parsers } from '@stoker/shared';
+import { option as opt, parsers } from '@stoker/shared';
 import type { NamingSchemeName } from './naming/index.js';
 import { API_NAMES, type ApiName } from './pipeline.js';
 import { type ClusterFileEntry, parseClusterEntries } from './targets.js';
 
-function opt<T>(spec: OptionSpec<T>): OptionSpec<T> {
-  return spec;
-}
-
 const path = parsers.string({ nonEmpty: true });
-const envVarName: OptionSpec<string>['parse'] = (raw) => {
-  const name = parsers.string({ nonEmpty: true })(raw);
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new InvalidValue('the name of an environment variable');
-  return name;
-};
+const envVarName = parsers.envVarName();
 
 /** es-collector's own options, beside the common ones (carbon, prefix, interval, once, ...). */
 export const esOptions = {

@@ -15,5 +15,11 @@ export interface AgentDefinition<S extends OptionSpecs> {
   /** The agent's own options, beside the common ones. */
   options: S;
   /** Builds the agent's jobs; may throw ConfigError for cross-field problems (exit code 2). */
-  create(config: CommonConfig & ConfigOf<S>, context: { log: Logger }): Promise<Agent> | Agent;
+  create(config: CommonConfig & ConfigOf<S>, context: AgentContext): Promise<Agent> | Agent;
+}
+
+export interface AgentContext {
+  log: Logger;
+  /** The environment the agent was started with (where secrets named by options are read from). */
+  env: NodeJS.ProcessEnv;
 }

@@ -54,6 +54,11 @@ export interface OptionSpec<T> {
 }
 
 export type OptionSpecs = Record<string, OptionSpec<unknown>>;
+
+/** Declares one option; the identity function is there so TypeScript infers the value type. */
+export function option<T>(spec: OptionSpec<T>): OptionSpec<T> {
+  return spec;
+}
 export type ConfigOf<S extends OptionSpecs> = {
   [K in keyof S]: S[K] extends OptionSpec<infer T> ? T : never;
 };
@@ -160,6 +165,14 @@ export const parsers = {
         if (url.protocol === 'http:' || url.protocol === 'https:') return url;
       } catch {}
       throw new InvalidValue('an http:// or https:// URL');
+    };
+  },
+  /** The name of an environment variable (where a secret is read from). */
+  envVarName(): Parser<string> {
+    return (raw) => {
+      if (typeof raw !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(raw))
+        throw new InvalidValue('the name of an environment variable');
+      return raw;
     };
   },
   /** A list of values; each element parsed by `item`. */

@@ -1,12 +1,8 @@
 import { hostname } from 'node:os';
 import { tagProblem } from '../carbon/names.js';
-import { type ConfigOf, InvalidValue, type OptionSpec, parsers } from './config.js';
+import { type ConfigOf, InvalidValue, option as opt, parsers } from './config.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-
-function opt<T>(spec: OptionSpec<T>): OptionSpec<T> {
-  return spec;
-}
 
 const tags = parsers.keyValues();
 
@@ -96,7 +92,8 @@ export const commonOptions = {
     default: 10_000,
   }),
   selfMetrics: opt({
-    describe: "Send the agent's own metrics (cycle durations, queue, drops) under <prefix>.<agent>.<instance>.self",
+    describe:
+      "Send the agent's own metrics (cycle durations, queue, drops) under <prefix>.<agent>.<instance>.self",
     parse: parsers.boolean(),
     default: true,
   }),

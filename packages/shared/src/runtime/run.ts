@@ -60,7 +60,7 @@ export async function runAgent<S extends OptionSpecs>(
 
   let agent: Agent;
   try {
-    agent = await definition.create(config, { log });
+    agent = await definition.create(config, { log, env });
   } catch (error) {
     if (error instanceof ConfigError) return configFailure(definition.name, error);
     log.fatal({ err: error }, 'agent failed to start');
@@ -304,13 +304,21 @@ class Runtime<S extends OptionSpecs> {
   private async shutdown(): Promise<number> {
     this.shuttingDown = true;
     const stopStarted = Date.now();
-    await Promise.all(this.schedulers.map((scheduler) => scheduler.stop(Math.min(5000, this.config.shutdownGrace))));
+    await Promise.all(
+      this.schedulers.map((scheduler) => scheduler.stop(Math.min(5000, this.config.shutdownGrace))),
+    );
     await this.agent.close?.().catch((error: unknown) => this.log.warn({ err: error }, 'agent close failed'));
-    const flushed = await this.sender.flush(Math.max(0, this.config.shutdownGrace - (Date.now() - stopStarted)));
+    const flushed = await this.sender.flush(
+      Math.max(0, this.config.shutdownGrace - (Date.now() - stopStarted)),
+    );
     const stats = this.sender.stats();
     const counts = { lines_sent: stats.linesSent, dropped_queue_full: stats.linesDroppedQueueFull };
     if (flushed) this.log.info(counts, 'queue flushed; bye');
-    else this.log.warn({ ...counts, lost_lines: stats.linesQueued }, 'grace period over: lines still queued are lost');
+    else
+      this.log.warn(
+        { ...counts, lost_lines: stats.linesQueued },
+        'grace period over: lines still queued are lost',
+      );
     await this.sender.close();
     return 0;
   }
