@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBIAN_PACKAGES=(graphite-carbon graphite-web docker.io busybox-static carbon-c-relay debootstrap)
+DEBIAN_PACKAGES=(graphite-carbon graphite-web docker.io busybox-static carbon-c-relay debootstrap openssl)
 if [[ "${STOKER_SETUP_BENCH:-}" == 1 ]]; then DEBIAN_PACKAGES+=(prometheus-elasticsearch-exporter); fi
 
 missing=()

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { sharedPath } from './fixtures.js';
@@ -120,6 +121,8 @@ export interface EsStandinOptions {
   bodies?: Partial<Record<EsEndpoint, unknown>>;
   /** Answer gzip when asked (default true). */
   gzip?: boolean;
+  /** Serve HTTPS with this certificate; with `clientCa`, demand a client certificate signed by it. */
+  tls?: { key: string; cert: string; clientCa?: string };
 }
 
 export interface EsStandin {
@@ -205,7 +208,7 @@ export async function startEsStandin(options: EsStandinOptions = {}): Promise<Es
     }
   };
 
-  const server: Server = createServer((req, res) => {
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
     const path = new URL(req.url ?? '/', 'http://stand-in').pathname;
     requests.set(path, (requests.get(path) ?? 0) + 1);
     lastHeaders.set(path, req.headers);
@@ -266,8 +269,19 @@ export async function startEsStandin(options: EsStandinOptions = {}): Promise<Es
         return;
       }
     }
-  });
-  server.on('connection', (socket) => {
+  };
+  const tls = options.tls;
+  const server: Server = tls
+    ? createTlsServer(
+        {
+          key: tls.key,
+          cert: tls.cert,
+          ...(tls.clientCa ? { ca: tls.clientCa, requestCert: true, rejectUnauthorized: true } : {}),
+        },
+        handler,
+      )
+    : createServer(handler);
+  server.on('connection', (socket: Socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
@@ -278,7 +292,7 @@ export async function startEsStandin(options: EsStandinOptions = {}): Promise<Es
   const port = (server.address() as AddressInfo).port;
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     port,
     requests,
     lastHeaders,
