@@ -1,0 +1,69 @@
+/**
+ * Parsers shared by the v1 and v2 readers. Each takes the text of one cgroup file and never throws:
+ * a kernel that adds, renames or drops a key must not cost us the rest of the file.
+ */
+
+/** Values at or above this are the kernel's "no limit" sentinels (v1 prints 2^63 rounded down to a page). */
+const UNLIMITED = 2 ** 60;
+
+/** A single number (`memory.usage_in_bytes`, `pids.current`); `max` and `-1` mean no value/limit. */
+export function parseNumber(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const trimmed = text.trim();
+  if (trimmed === '' || trimmed === 'max' || trimmed === '-1') return undefined;
+  const value = Number(trimmed);
+  return Number.isFinite(value) ? value : undefined;
+}
+
+/** A limit: like parseNumber, but the huge "unlimited" sentinels also mean no limit. */
+export function parseLimit(text: string | undefined): number | undefined {
+  const value = parseNumber(text);
+  return value === undefined || value >= UNLIMITED || value < 0 ? undefined : value;
+}
+
+/** `key value` lines (`memory.stat`, `cpu.stat`, `memory.events`, `memory.oom_control`). */
+export function parseKeyedNumbers(text: string | undefined): Map<string, number> {
+  const result = new Map<string, number>();
+  if (text === undefined) return result;
+  for (const line of text.split('\n')) {
+    const [key, raw] = line.trim().split(/\s+/);
+    if (!key || raw === undefined) continue;
+    const value = Number(raw);
+    if (Number.isFinite(value)) result.set(key, value);
+  }
+  return result;
+}
+
+/** Space-separated numbers on one line (`cpuacct.usage_percpu`); negative (corrupt) values become 0. */
+export function parseNumberList(text: string | undefined): number[] | undefined {
+  if (text === undefined) return undefined;
+  const values = text
+    .trim()
+    .split(/\s+/)
+    .filter((word) => word !== '')
+    .map(Number);
+  if (values.length === 0 || values.some((value) => !Number.isFinite(value))) return undefined;
+  return values.map((value) => Math.max(0, value));
+}
+
+/** Pressure stall information, the same format in v2 files and `/proc/pressure/*`. */
+export interface Pressure {
+  /** Microseconds during which at least one task stalled on the resource, since the cgroup was made. */
+  someTotalUs?: number;
+  /** Microseconds during which all non-idle tasks stalled at once. */
+  fullTotalUs?: number;
+}
+
+/** `some avg10=0.00 avg60=0.00 avg300=0.00 total=123` (+ an optional `full ...` line). */
+export function parsePressure(text: string | undefined): Pressure | undefined {
+  if (text === undefined) return undefined;
+  const pressure: Pressure = {};
+  for (const line of text.split('\n')) {
+    const match = /^(some|full)\s.*\btotal=(\d+)/.exec(line.trim());
+    if (!match) continue;
+    const total = Number(match[2]);
+    if (match[1] === 'some') pressure.someTotalUs = total;
+    else pressure.fullTotalUs = total;
+  }
+  return pressure.someTotalUs === undefined && pressure.fullTotalUs === undefined ? undefined : pressure;
+}

@@ -1,0 +1,130 @@
+import { getOrCreate } from '../map-util.js';
+import { CgroupUnreadable, type FileTexts, readCgroupFiles } from './files.js';
+import type { CgroupPaths } from './locate.js';
+import { parseKeyedNumbers, parseLimit, parseNumber, parseNumberList } from './parse.js';
+import type { RawBlockDevice, RawCgroupStats, RawCpu, RawMemory } from './raw.js';
+import { readPressureFiles } from './v2.js';
+
+/** `cpuacct.stat` counts in USER_HZ ticks, which is 100 on every Linux build Docker runs on. */
+const NS_PER_USER_HZ_TICK = 10_000_000;
+
+/** CPU from the `cpuacct` and `cpu` controllers (which may be one mount or two). */
+export function parseV1Cpu(cpuacct: FileTexts, cpu: FileTexts): RawCpu {
+  const usageNs = parseNumber(cpuacct.get('cpuacct.usage'));
+  const ticks = parseKeyedNumbers(cpuacct.get('cpuacct.stat'));
+  const stat = parseKeyedNumbers(cpu.get('cpu.stat'));
+  const quotaUs = parseNumber(cpu.get('cpu.cfs_quota_us'));
+  const periodUs = parseNumber(cpu.get('cpu.cfs_period_us'));
+  const user = ticks.get('user');
+  const system = ticks.get('system');
+  return {
+    usageNs,
+    userNs: user === undefined ? undefined : user * NS_PER_USER_HZ_TICK,
+    systemNs: system === undefined ? undefined : system * NS_PER_USER_HZ_TICK,
+    perCpuNs: parseNumberList(cpuacct.get('cpuacct.usage_percpu')),
+    periods: stat.get('nr_periods'),
+    throttledPeriods: stat.get('nr_throttled'),
+    throttledNs: stat.get('throttled_time'),
+    limitCores: quotaUs !== undefined && quotaUs > 0 && periodUs ? quotaUs / periodUs : undefined,
+  };
+}
+
+/** Memory from the `memory` controller; `total_*` keys include child cgroups, which a container's tree has. */
+export function parseV1Memory(memory: FileTexts): RawMemory {
+  const stat = parseKeyedNumbers(memory.get('memory.stat'));
+  const pick = (key: string) => stat.get(`total_${key}`) ?? stat.get(key);
+  const oomControl = parseKeyedNumbers(memory.get('memory.oom_control'));
+  return {
+    usageBytes: parseNumber(memory.get('memory.usage_in_bytes')),
+    limitBytes: parseLimit(memory.get('memory.limit_in_bytes')),
+    rssBytes: pick('rss'),
+    cacheBytes: pick('cache'),
+    inactiveFileBytes: pick('inactive_file'),
+    mappedFileBytes: pick('mapped_file'),
+    swapBytes: pick('swap'),
+    failcnt: parseNumber(memory.get('memory.failcnt')),
+    memswFailcnt: parseNumber(memory.get('memory.memsw.failcnt')),
+    oomKills: oomControl.get('oom_kill'),
+  };
+}
+
+/**
+ * `blkio.throttle.io_service_bytes` / `io_serviced`: `<major:minor> <Read|Write|Sync|Async|Discard|Total> <n>`
+ * lines and a final bare `Total <n>`. The throttle files count every bio on current kernels, whatever the
+ * I/O scheduler, unlike `blkio.io_service_bytes` which only CFQ/BFQ fill.
+ */
+export function parseV1Blkio(
+  serviceBytes: string | undefined,
+  serviced: string | undefined,
+): RawBlockDevice[] {
+  const devices = new Map<string, RawBlockDevice>();
+  const device = (name: string) =>
+    getOrCreate(devices, name, () => ({ device: name, readBytes: 0, writeBytes: 0, reads: 0, writes: 0 }));
+  for (const [text, field] of [
+    [serviceBytes, 'Bytes'],
+    [serviced, 'Ops'],
+  ] as const) {
+    for (const line of (text ?? '').split('\n')) {
+      const [name, op, raw] = line.trim().split(/\s+/);
+      if (!name || !op || raw === undefined || !/^\d+:\d+$/.test(name)) continue;
+      const value = Number(raw);
+      if (!Number.isFinite(value)) continue;
+      if (op === 'Read') device(name)[field === 'Bytes' ? 'readBytes' : 'reads'] = value;
+      else if (op === 'Write') device(name)[field === 'Bytes' ? 'writeBytes' : 'writes'] = value;
+    }
+  }
+  return [...devices.values()];
+}
+
+const CPUACCT_FILES = ['cpuacct.usage', 'cpuacct.stat'];
+const CPU_FILES = ['cpu.stat', 'cpu.cfs_quota_us', 'cpu.cfs_period_us'];
+const MEMORY_FILES = [
+  'memory.usage_in_bytes',
+  'memory.limit_in_bytes',
+  'memory.stat',
+  'memory.failcnt',
+  'memory.oom_control',
+  'memory.memsw.failcnt',
+];
+const BLKIO_FILES = ['blkio.throttle.io_service_bytes', 'blkio.throttle.io_serviced'];
+const PIDS_FILES = ['pids.current', 'pids.max'];
+
+export interface ReadOptions {
+  /** `cpuacct.usage_percpu` is 128 numbers on a 128-CPU host: read it only for a scheme that names them. */
+  perCpu: boolean;
+}
+
+/** Reads one container's v1 files (all controllers in parallel). Throws CgroupUnreadable when it is gone. */
+export async function readV1(
+  paths: Extract<CgroupPaths, { version: 1 }>,
+  options: ReadOptions,
+): Promise<RawCgroupStats> {
+  const { dirs } = paths;
+  const read = (dir: string | undefined, names: readonly string[]) =>
+    dir ? readCgroupFiles(dir, names) : Promise.resolve<FileTexts>(new Map());
+  const optional = (dir: string | undefined, names: readonly string[]) =>
+    read(dir, names).catch(() => new Map<string, string>() as FileTexts);
+  // cpuacct and memory are in every v1 container; if either is gone the container is gone.
+  const sameCpuDir = dirs.cpu === dirs.cpuacct;
+  const cpuacctFiles = options.perCpu ? [...CPUACCT_FILES, 'cpuacct.usage_percpu'] : CPUACCT_FILES;
+  const [cpuacct, cpu, memory, blkio, pids, pressure] = await Promise.all([
+    read(dirs.cpuacct, sameCpuDir ? [...cpuacctFiles, ...CPU_FILES] : cpuacctFiles),
+    sameCpuDir ? undefined : optional(dirs.cpu, CPU_FILES),
+    read(dirs.memory, MEMORY_FILES),
+    optional(dirs.blkio, BLKIO_FILES),
+    optional(dirs.pids, PIDS_FILES),
+    readPressureFiles(paths.unifiedDir),
+  ]);
+  if (!dirs.cpuacct && !dirs.memory) throw new CgroupUnreadable('(no cpuacct or memory hierarchy)', 'ENOENT');
+  return {
+    source: 'cgroup-v1',
+    cpu: parseV1Cpu(cpuacct, cpu ?? cpuacct),
+    memory: parseV1Memory(memory),
+    blockIo: parseV1Blkio(
+      blkio.get('blkio.throttle.io_service_bytes'),
+      blkio.get('blkio.throttle.io_serviced'),
+    ),
+    pids: { current: parseNumber(pids.get('pids.current')), limit: parseLimit(pids.get('pids.max')) },
+    pressure,
+  };
+}

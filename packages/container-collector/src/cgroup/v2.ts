@@ -1,0 +1,119 @@
+import { type FileTexts, readCgroupFiles } from './files.js';
+import type { CgroupPaths } from './locate.js';
+import { parseKeyedNumbers, parseLimit, parseNumber, parsePressure } from './parse.js';
+import type { RawBlockDevice, RawCgroupStats, RawCpu, RawMemory } from './raw.js';
+
+/** `cpu.max`: `<quota> <period>` in microseconds, quota `max` when unlimited. */
+export function parseCpuMax(text: string | undefined): number | undefined {
+  const [quota, period] = (text ?? '').trim().split(/\s+/);
+  const quotaUs = Number(quota);
+  const periodUs = Number(period);
+  if (!Number.isFinite(quotaUs) || !Number.isFinite(periodUs) || quotaUs <= 0 || periodUs <= 0)
+    return undefined;
+  return quotaUs / periodUs;
+}
+
+/** `cpu.stat` counts microseconds; everything here is nanoseconds. */
+export function parseV2Cpu(files: FileTexts): RawCpu {
+  const stat = parseKeyedNumbers(files.get('cpu.stat'));
+  const ns = (key: string) => {
+    const us = stat.get(key);
+    return us === undefined ? undefined : us * 1000;
+  };
+  return {
+    usageNs: ns('usage_usec'),
+    userNs: ns('user_usec'),
+    systemNs: ns('system_usec'),
+    periods: stat.get('nr_periods'),
+    throttledPeriods: stat.get('nr_throttled'),
+    throttledNs: ns('throttled_usec'),
+    limitCores: parseCpuMax(files.get('cpu.max')),
+  };
+}
+
+export function parseV2Memory(files: FileTexts): RawMemory {
+  const stat = parseKeyedNumbers(files.get('memory.stat'));
+  const events = parseKeyedNumbers(files.get('memory.events'));
+  return {
+    usageBytes: parseNumber(files.get('memory.current')),
+    limitBytes: parseLimit(files.get('memory.max')),
+    rssBytes: stat.get('anon'),
+    cacheBytes: stat.get('file'),
+    inactiveFileBytes: stat.get('inactive_file'),
+    mappedFileBytes: stat.get('file_mapped'),
+    swapBytes: parseNumber(files.get('memory.swap.current')),
+    // v2 has no failcnt; `max` counts the same thing: usage about to cross the limit.
+    failcnt: events.get('max'),
+    oomKills: events.get('oom_kill'),
+  };
+}
+
+/** `io.stat`: `<major:minor> rbytes=.. wbytes=.. rios=.. wios=.. dbytes=.. dios=..` per device. */
+export function parseIoStat(text: string | undefined): RawBlockDevice[] {
+  const devices: RawBlockDevice[] = [];
+  for (const line of (text ?? '').split('\n')) {
+    const [device, ...pairs] = line.trim().split(/\s+/);
+    if (!device || !/^\d+:\d+$/.test(device)) continue;
+    const values = new Map<string, number>();
+    for (const pair of pairs) {
+      const [key, raw] = pair.split('=');
+      if (key && raw !== undefined && Number.isFinite(Number(raw))) values.set(key, Number(raw));
+    }
+    devices.push({
+      device,
+      readBytes: values.get('rbytes') ?? 0,
+      writeBytes: values.get('wbytes') ?? 0,
+      reads: values.get('rios') ?? 0,
+      writes: values.get('wios') ?? 0,
+    });
+  }
+  return devices;
+}
+
+const PRESSURE_FILES = ['cpu.pressure', 'memory.pressure', 'io.pressure'];
+
+/** PSI of one v2 directory (pure v2, or the `unified` tree of a hybrid host); absent on kernels without PSI. */
+export async function readPressureFiles(dir: string | undefined): Promise<RawCgroupStats['pressure']> {
+  if (!dir) return {};
+  const files = await readCgroupFiles(dir, PRESSURE_FILES).catch(() => new Map<string, string>());
+  return pressureFrom(files);
+}
+
+function pressureFrom(files: FileTexts): RawCgroupStats['pressure'] {
+  return {
+    cpu: parsePressure(files.get('cpu.pressure')),
+    memory: parsePressure(files.get('memory.pressure')),
+    io: parsePressure(files.get('io.pressure')),
+  };
+}
+
+const V2_FILES = [
+  'cpu.stat',
+  'cpu.max',
+  'memory.current',
+  'memory.max',
+  'memory.stat',
+  'memory.events',
+  'memory.swap.current',
+  'io.stat',
+  'pids.current',
+  'pids.max',
+  ...PRESSURE_FILES,
+];
+
+/** Pure parse of one v2 directory's files. */
+export function parseV2(files: FileTexts): RawCgroupStats {
+  return {
+    source: 'cgroup-v2',
+    cpu: parseV2Cpu(files),
+    memory: parseV2Memory(files),
+    blockIo: parseIoStat(files.get('io.stat')),
+    pids: { current: parseNumber(files.get('pids.current')), limit: parseLimit(files.get('pids.max')) },
+    pressure: pressureFrom(files),
+  };
+}
+
+/** Reads one container's v2 directory. Throws CgroupUnreadable when it is gone. */
+export async function readV2(paths: Extract<CgroupPaths, { version: 2 }>): Promise<RawCgroupStats> {
+  return parseV2(await readCgroupFiles(paths.dir, V2_FILES));
+}

@@ -1,0 +1,4 @@
+import { runAgent } from '@stoker/shared';
+import { containerCollector } from './definition.js';
+
+process.exitCode = await runAgent(containerCollector);

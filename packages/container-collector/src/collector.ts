@@ -1,0 +1,307 @@
+import { access } from 'node:fs/promises';
+import { cpus, totalmem } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CounterTracker, type Cycle, type Job } from '@stoker/shared';
+import pLimit from 'p-limit';
+import type { Logger } from 'pino';
+import type { MeasuredContainer } from './aggregate.js';
+import { CgroupUnreadable } from './cgroup/files.js';
+import {
+  type CgroupLayout,
+  type CgroupPaths,
+  cgroupPathsFor,
+  guessedEntries,
+  locateByPid,
+} from './cgroup/locate.js';
+import type { RawCgroupStats } from './cgroup/raw.js';
+import { readV1 } from './cgroup/v1.js';
+import { readV2 } from './cgroup/v2.js';
+import type { ContainerIdentity } from './docker/identity.js';
+import { interfacesFromDockerStats, rawFromDockerStats } from './docker/stats-fallback.js';
+import { deriveHostMetrics, hostCpuCount, readHost } from './host.js';
+import { deriveContainerMetrics, type Metric } from './metrics.js';
+import type { NamingScheme } from './naming/scheme.js';
+import { type InterfaceCounters, readNetDev } from './procfs/net-dev.js';
+
+/** What the collector needs from discovery (an interface so unit tests can hand in a fixed set). */
+export interface ContainerSource {
+  readonly containers: ReadonlyMap<string, ContainerIdentity>;
+  readonly ready: boolean;
+  status(): { lastError?: string };
+  oneShotStats(id: string, signal: AbortSignal): Promise<unknown>;
+}
+
+export interface CollectorOptions {
+  source: ContainerSource;
+  layout: CgroupLayout;
+  procRoot: string;
+  naming: NamingScheme;
+  hostName: string;
+  hostMetrics: boolean;
+  /** Containers read at once; each read opens ~15 small files in parallel. */
+  readConcurrency: number;
+  intervalMs: number;
+  timeoutMs: number;
+  log: Logger;
+  /** Pause between the two samples of `--once` (rates need two). */
+  onceGapMs?: number;
+}
+
+interface Located {
+  pid: number;
+  paths: CgroupPaths;
+}
+
+interface ContainerRead {
+  raw: RawCgroupStats;
+  interfaces?: InterfaceCounters[];
+  atMs: number;
+}
+
+type NetworkState = 'own' | 'host-network' | 'shared-namespace' | 'unreadable';
+
+interface ContainerStatus {
+  name: string;
+  id: string;
+  app?: string;
+  task?: string;
+  source?: RawCgroupStats['source'];
+  network: NetworkState;
+  paused: boolean;
+}
+
+/**
+ * The collection job: each cycle reads every known container's cgroup files (bounded parallelism, no
+ * Docker API call), derives rates, and hands the result to the naming scheme. Identity comes from
+ * discovery's cache, never from a per-cycle inspect.
+ */
+export class ContainerCollector implements Job {
+  readonly name = 'containers';
+  readonly intervalMs: number;
+  readonly timeoutMs: number;
+  private readonly tracker = new CounterTracker();
+  private readonly located = new Map<string, Located>();
+  /** `<id>\0<cause>` already logged: one line per container per cause, not one per cycle. */
+  private readonly logged = new Set<string>();
+  private readonly statuses = new Map<string, ContainerStatus>();
+  private readonly hostCpus = cpus().length;
+  private readonly hostMemoryBytes = totalmem();
+  private lastCycle: { at: string; containers: number; fallbacks: number; durationMs: number } | undefined;
+
+  constructor(private readonly options: CollectorOptions) {
+    this.intervalMs = options.intervalMs;
+    this.timeoutMs = options.timeoutMs;
+  }
+
+  async run(cycle: Cycle): Promise<void> {
+    if (cycle.once) {
+      // The first sample only seeds the counters; the second, a moment later, yields rates.
+      await this.sample(cycle.signal);
+      await sleep(this.options.onceGapMs ?? 1000, undefined, { signal: cycle.signal });
+    }
+    const started = Date.now();
+    const { containers, hostMetrics } = await this.sample(cycle.signal);
+    this.options.naming.render({ host: this.options.hostName, containers, hostMetrics }, (segments, value) =>
+      cycle.emit(segments, value),
+    );
+    this.lastCycle = {
+      at: new Date(started).toISOString(),
+      containers: containers.length,
+      fallbacks: containers.filter((container) => container.raw.source === 'docker-api').length,
+      durationMs: Date.now() - started,
+    };
+    if (!this.options.source.ready) {
+      // Host metrics were still sent; the cycle counts as failed so /healthz and --once tell the truth.
+      throw new Error(`Docker not reachable: ${this.options.source.status().lastError ?? 'no answer yet'}`);
+    }
+  }
+
+  status(): unknown {
+    return {
+      cgroup: { mode: this.options.layout.mode, root: this.options.layout.root },
+      naming: this.options.naming.name,
+      lastCycle: this.lastCycle,
+      containers: [...this.statuses.values()],
+      notes: {
+        hostNetwork: 'containers on the host network (or sharing another namespace) get no network series',
+        dockerApi:
+          'source docker-api: cgroup files unreadable, stats taken from Docker (slow); check --cgroup-root/--proc-root',
+      },
+    };
+  }
+
+  /** One read of everything; also used for the seeding read of `--once`. */
+  private async sample(
+    signal: AbortSignal,
+  ): Promise<{ containers: MeasuredContainer[]; hostMetrics: Metric[] }> {
+    const identities = [...this.options.source.containers.values()];
+    const limit = pLimit(this.options.readConcurrency);
+    const [reads, hostMetrics] = await Promise.all([
+      Promise.all(identities.map((identity) => limit(() => this.readContainer(identity, signal)))),
+      this.options.hostMetrics ? this.readHostMetrics() : Promise.resolve([]),
+    ]);
+    const containers: MeasuredContainer[] = [];
+    identities.forEach((identity, index) => {
+      const read = reads[index];
+      if (!read) return;
+      const metrics = deriveContainerMetrics(
+        {
+          key: identity.id,
+          raw: read.raw,
+          interfaces: read.interfaces,
+          atMs: read.atMs,
+          hostCpus: this.hostCpus,
+        },
+        this.tracker,
+      );
+      containers.push({ identity, raw: read.raw, metrics });
+    });
+    this.tracker.sweep();
+    this.forgetGone(new Set(identities.map((identity) => identity.id)));
+    return { containers, hostMetrics };
+  }
+
+  private async readHostMetrics(): Promise<Metric[]> {
+    const sample = await readHost(this.options.procRoot);
+    return deriveHostMetrics(sample, this.tracker, Date.now()).concat(
+      hostCpuCount(sample) > 0 ? [] : [{ path: ['cpu', 'count'], value: this.hostCpus }],
+    );
+  }
+
+  private async readContainer(
+    identity: ContainerIdentity,
+    signal: AbortSignal,
+  ): Promise<ContainerRead | undefined> {
+    if (signal.aborted) return undefined;
+    const status = this.statusOf(identity);
+    let raw: RawCgroupStats | undefined;
+    let dockerStats: unknown;
+    try {
+      const located = await this.locate(identity);
+      raw =
+        located.paths.version === 2
+          ? await readV2(located.paths)
+          : await readV1(located.paths, { perCpu: this.options.naming.needsPerCpu });
+    } catch (error) {
+      if (!this.options.source.containers.has(identity.id)) return undefined; // exited mid-read: its series just stop
+      this.located.delete(identity.id);
+      const cause =
+        error instanceof CgroupUnreadable ? `cgroup unreadable (${error.code})` : (error as Error).message;
+      try {
+        dockerStats = await this.options.source.oneShotStats(identity.id, signal);
+        raw = rawFromDockerStats(dockerStats as never, {
+          cpuLimitCores: identity.cpuLimitCores,
+          hostMemoryBytes: this.hostMemoryBytes,
+        });
+        this.logOnce(
+          identity,
+          'fallback',
+          'warn',
+          { cause },
+          'cgroup files unreadable; using Docker stats API for this container',
+        );
+      } catch (fallbackError) {
+        if (this.options.source.containers.has(identity.id)) {
+          this.logOnce(
+            identity,
+            'unreadable',
+            'warn',
+            { cause, docker: (fallbackError as Error).message },
+            'container not measured',
+          );
+        }
+        return undefined;
+      }
+    }
+    status.source = raw.source;
+    let interfaces: InterfaceCounters[] | undefined;
+    if (!identity.ownNetwork) {
+      status.network = identity.networkMode === 'host' ? 'host-network' : 'shared-namespace';
+    } else if (dockerStats !== undefined) {
+      interfaces = interfacesFromDockerStats(dockerStats as never);
+    } else {
+      try {
+        interfaces = await readNetDev(this.options.procRoot, identity.pid);
+        status.network = 'own';
+      } catch (error) {
+        status.network = 'unreadable';
+        if (this.options.source.containers.has(identity.id)) {
+          this.logOnce(
+            identity,
+            'net',
+            'info',
+            { err: (error as Error).message },
+            'network counters unreadable',
+          );
+        }
+      }
+    }
+    return { raw, interfaces, atMs: Date.now() };
+  }
+
+  /** The container's cgroup paths, found once per process id and cached. */
+  private async locate(identity: ContainerIdentity): Promise<Located> {
+    const cached = this.located.get(identity.id);
+    if (cached && cached.pid === identity.pid) return cached;
+    const { layout, procRoot } = this.options;
+    let paths: CgroupPaths | undefined;
+    try {
+      paths = await locateByPid(identity.pid, procRoot, layout);
+    } catch {
+      // /proc/<pid> unreadable (wrong --proc-root, or the process is gone): try Docker's usual places.
+    }
+    if (!paths) {
+      const driver = await this.guessDriver(identity.id);
+      paths = cgroupPathsFor(guessedEntries(identity.id, layout, driver), layout);
+    }
+    if (!paths) throw new CgroupUnreadable(`(no cgroup for ${identity.shortId})`, 'ENOENT');
+    const located = { pid: identity.pid, paths };
+    this.located.set(identity.id, located);
+    return located;
+  }
+
+  private async guessDriver(id: string): Promise<'cgroupfs' | 'systemd'> {
+    const systemd = cgroupPathsFor(guessedEntries(id, this.options.layout, 'systemd'), this.options.layout);
+    const dir = systemd?.version === 2 ? systemd.dir : systemd?.dirs.memory;
+    if (!dir) return 'cgroupfs';
+    return access(dir).then(
+      () => 'systemd' as const,
+      () => 'cgroupfs' as const,
+    );
+  }
+
+  private statusOf(identity: ContainerIdentity): ContainerStatus {
+    let status = this.statuses.get(identity.id);
+    if (!status) {
+      status = { name: identity.name, id: identity.shortId, network: 'own', paused: identity.paused };
+      if (identity.marathon) {
+        status.app = identity.marathon.appId;
+        if (identity.marathon.taskId) status.task = identity.marathon.taskId;
+      }
+      this.statuses.set(identity.id, status);
+    }
+    status.name = identity.name;
+    status.paused = identity.paused;
+    return status;
+  }
+
+  private logOnce(
+    identity: ContainerIdentity,
+    cause: string,
+    level: 'info' | 'warn',
+    fields: Record<string, unknown>,
+    message: string,
+  ): void {
+    const key = `${identity.id}\u0000${cause}`;
+    if (this.logged.has(key)) return;
+    this.logged.add(key);
+    this.options.log[level]({ container: identity.name, id: identity.shortId, ...fields }, message);
+  }
+
+  private forgetGone(present: ReadonlySet<string>): void {
+    for (const id of this.located.keys()) if (!present.has(id)) this.located.delete(id);
+    for (const id of this.statuses.keys()) if (!present.has(id)) this.statuses.delete(id);
+    for (const key of this.logged)
+      if (!present.has(key.slice(0, key.indexOf('\u0000')))) this.logged.delete(key);
+  }
+}

@@ -1,0 +1,141 @@
+import { readFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import type { CounterTracker } from '@stoker/shared';
+import si from 'systeminformation';
+import type { Metric } from './metrics.js';
+import { networkMetrics } from './metrics.js';
+import { type InterfaceCounters, parseNetDev } from './procfs/net-dev.js';
+
+/**
+ * The host itself, so "containers vs host" is one graph. Memory and disks come from systeminformation;
+ * CPU comes from `/proc/stat` directly because `si.currentLoad()` runs `execSync('cat /proc/stat')`,
+ * which would block the event loop every cycle, and it keeps hidden state between calls.
+ */
+export interface CpuTimes {
+  /** Ticks spent doing anything but idle/iowait. */
+  busy: number;
+  total: number;
+}
+
+export interface HostSample {
+  cpu?: CpuTimes;
+  perCore: CpuTimes[];
+  memory?: {
+    totalBytes: number;
+    usedBytes: number;
+    availableBytes: number;
+    swapTotalBytes: number;
+    swapUsedBytes: number;
+  };
+  load: [number, number, number];
+  disks: { mount: string; sizeBytes: number; usedBytes: number }[];
+  interfaces: InterfaceCounters[];
+}
+
+/** `/proc/stat` `cpu`/`cpuN` lines: user nice system idle iowait irq softirq steal (guest is inside user). */
+export function parseProcStat(text: string): { cpu?: CpuTimes; perCore: CpuTimes[] } {
+  let cpu: CpuTimes | undefined;
+  const perCore: CpuTimes[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('cpu')) continue;
+    const [name, ...fields] = line.trim().split(/\s+/);
+    const ticks = fields.slice(0, 8).map(Number);
+    if (ticks.length < 4 || ticks.some((tick) => !Number.isFinite(tick))) continue;
+    const total = ticks.reduce((sum, tick) => sum + tick, 0);
+    const times = { busy: total - ticks[3]! - (ticks[4] ?? 0), total };
+    if (name === 'cpu') cpu = times;
+    else perCore[Number(name!.slice(3))] = times;
+  }
+  return cpu ? { cpu, perCore } : { perCore };
+}
+
+/** Filesystems that are not the host's disks: container layers and memory-backed mounts. */
+const PSEUDO_FS = new Set([
+  'overlay',
+  'aufs',
+  'tmpfs',
+  'devtmpfs',
+  'squashfs',
+  'shm',
+  'nsfs',
+  'proc',
+  'sysfs',
+]);
+const CONTAINER_MOUNT = /\/(docker|containers|kubelet|mesos\/slaves)\//;
+
+export async function readHost(procRoot: string): Promise<HostSample> {
+  const [stat, memory, disks, netDev] = await Promise.all([
+    readFile(join(procRoot, 'stat'), 'utf8').catch(() => ''),
+    si.mem().catch(() => undefined),
+    si.fsSize().catch(() => []),
+    // PID 1's namespace is the host's even when the agent runs in a container with the host's /proc.
+    readFile(join(procRoot, '1', 'net', 'dev'), 'utf8').catch(() => ''),
+  ]);
+  const load = loadavg();
+  return {
+    ...parseProcStat(stat),
+    memory: memory && {
+      totalBytes: memory.total,
+      usedBytes: memory.total - memory.available,
+      availableBytes: memory.available,
+      swapTotalBytes: memory.swaptotal,
+      swapUsedBytes: memory.swapused,
+    },
+    load: [load[0] ?? 0, load[1] ?? 0, load[2] ?? 0],
+    disks: disks
+      .filter((disk) => !PSEUDO_FS.has(disk.type) && !CONTAINER_MOUNT.test(disk.mount) && disk.size > 0)
+      .map((disk) => ({ mount: disk.mount, sizeBytes: disk.size, usedBytes: disk.used })),
+    // Container veth ends come and go with containers and repeat their traffic: not host interfaces.
+    interfaces: parseNetDev(netDev).filter((nic) => !nic.name.startsWith('veth')),
+  };
+}
+
+/** Number of CPUs in the sample (used for containers' percent of host). */
+export function hostCpuCount(sample: Pick<HostSample, 'perCore'>): number {
+  return sample.perCore.filter(Boolean).length;
+}
+
+export function deriveHostMetrics(sample: HostSample, tracker: CounterTracker, atMs: number): Metric[] {
+  const metrics: Metric[] = [];
+  const put = (path: readonly string[], value: number | undefined) => {
+    if (value !== undefined && Number.isFinite(value)) metrics.push({ path, value });
+  };
+  const cpu = (name: string, times: CpuTimes | undefined) => {
+    if (!times) return undefined;
+    const busy = tracker.delta(`host\u0000${name}.busy`, times.busy, atMs);
+    const total = tracker.delta(`host\u0000${name}.total`, times.total, atMs);
+    if (!busy || !total || total.delta === 0) return undefined;
+    return { percent: (100 * busy.delta) / total.delta, cores: busy.delta / 100 / busy.seconds };
+  };
+  const all = cpu('cpu', sample.cpu);
+  const cpus = hostCpuCount(sample);
+  put(['cpu', 'count'], cpus);
+  put(['cpu', 'percent'], all?.percent);
+  put(['cpu', 'cores'], all?.cores);
+  sample.perCore.forEach((times, index) => {
+    put(['cpu', 'per_core', String(index), 'percent'], cpu(`cpu${index}`, times)?.percent);
+  });
+  if (sample.memory) {
+    put(['memory', 'total_bytes'], sample.memory.totalBytes);
+    put(['memory', 'used_bytes'], sample.memory.usedBytes);
+    put(['memory', 'available_bytes'], sample.memory.availableBytes);
+    put(['memory', 'percent_used'], (100 * sample.memory.usedBytes) / sample.memory.totalBytes);
+    put(['swap', 'total_bytes'], sample.memory.swapTotalBytes);
+    put(['swap', 'used_bytes'], sample.memory.swapUsedBytes);
+  }
+  put(['load', 'load1'], sample.load[0]);
+  put(['load', 'load5'], sample.load[1]);
+  put(['load', 'load15'], sample.load[2]);
+  for (const disk of sample.disks) {
+    const mount = disk.mount === '/' ? 'root' : disk.mount.replace(/^\//, '').replace(/\//g, '_');
+    put(['disk', mount, 'size_bytes'], disk.sizeBytes);
+    put(['disk', mount, 'used_bytes'], disk.usedBytes);
+    put(
+      ['disk', mount, 'percent_used'],
+      disk.sizeBytes > 0 ? (100 * disk.usedBytes) / disk.sizeBytes : undefined,
+    );
+  }
+  metrics.push(...networkMetrics('host', sample.interfaces, atMs, tracker));
+  return metrics;
+}

@@ -1,0 +1,178 @@
+import type { CounterTracker } from '@stoker/shared';
+import type { Pressure } from './cgroup/parse.js';
+import type { RawCgroupStats } from './cgroup/raw.js';
+import type { InterfaceCounters } from './procfs/net-dev.js';
+
+/**
+ * Raw counters → the numbers people graph. Everything cumulative becomes a per-second rate between two
+ * consecutive reads (CounterTracker: a reset after a container restart yields nothing, never a negative
+ * rate); gauges pass through. Names carry their units.
+ */
+
+/** How a metric combines over a group (app, label, all containers); undefined: it is not aggregated. */
+export type Combine = 'sum' | 'max';
+
+export interface Metric {
+  /** Segments under the container (or group) node, e.g. `['cpu', 'cores']`. */
+  path: readonly string[];
+  value: number;
+  combine?: Combine;
+}
+
+const NS_PER_SECOND = 1e9;
+
+export interface DeriveInput {
+  /** Stable key of the container (its id) for the tracker. */
+  key: string;
+  raw: RawCgroupStats;
+  /** Interfaces of the container's own network namespace; undefined when it has none of its own. */
+  interfaces?: readonly InterfaceCounters[];
+  /** When the files were read (ms since the epoch): rates use read time, not the tick. */
+  atMs: number;
+  hostCpus: number;
+}
+
+/** Working set as the kernel's reclaim sees it: usage minus inactive page cache, floored at 0. */
+export function workingSetBytes(
+  usageBytes: number | undefined,
+  inactiveFileBytes: number | undefined,
+): number | undefined {
+  if (usageBytes === undefined) return undefined;
+  return Math.max(0, usageBytes - (inactiveFileBytes ?? 0));
+}
+
+export function deriveContainerMetrics(input: DeriveInput, tracker: CounterTracker): Metric[] {
+  const { key, raw, atMs } = input;
+  const metrics: Metric[] = [];
+  const put = (path: readonly string[], value: number | undefined, combine?: Combine) => {
+    if (value !== undefined && Number.isFinite(value))
+      metrics.push(combine ? { path, value, combine } : { path, value });
+  };
+  const rate = (name: string, value: number | undefined) =>
+    value === undefined ? undefined : tracker.rate(`${key}\u0000${name}`, value, atMs);
+
+  // CPU
+  const { cpu, memory } = raw;
+  const usagePerSecondNs = rate('cpu.usage', cpu.usageNs);
+  const cores = usagePerSecondNs === undefined ? undefined : usagePerSecondNs / NS_PER_SECOND;
+  put(['cpu', 'cores'], cores, 'sum');
+  put(['cpu', 'user_cores'], divide(rate('cpu.user', cpu.userNs), NS_PER_SECOND), 'sum');
+  put(['cpu', 'system_cores'], divide(rate('cpu.system', cpu.systemNs), NS_PER_SECOND), 'sum');
+  put(['cpu', 'limit_cores'], cpu.limitCores, 'sum');
+  if (cores !== undefined && cpu.limitCores) put(['cpu', 'percent_of_limit'], (100 * cores) / cpu.limitCores);
+  if (cores !== undefined && input.hostCpus > 0)
+    put(['cpu', 'percent_of_host'], (100 * cores) / input.hostCpus, 'sum');
+  if (cpu.periods !== undefined && cpu.throttledPeriods !== undefined) {
+    // Share of CFS periods in which the container hit its quota; worst task of a group is what matters.
+    put(
+      ['cpu', 'throttled_ratio'],
+      tracker.ratio(`${key}\u0000cpu.throttled`, cpu.throttledPeriods, cpu.periods, atMs),
+      'max',
+    );
+  }
+  put(
+    ['cpu', 'throttled_seconds_per_second'],
+    divide(rate('cpu.throttled_ns', cpu.throttledNs), NS_PER_SECOND),
+    'sum',
+  );
+
+  // Memory
+  const workingSet = workingSetBytes(memory.usageBytes, memory.inactiveFileBytes);
+  put(['memory', 'usage_bytes'], memory.usageBytes, 'sum');
+  put(['memory', 'working_set_bytes'], workingSet, 'sum');
+  put(['memory', 'rss_bytes'], memory.rssBytes, 'sum');
+  put(['memory', 'cache_bytes'], memory.cacheBytes, 'sum');
+  put(['memory', 'mapped_file_bytes'], memory.mappedFileBytes, 'sum');
+  put(['memory', 'swap_bytes'], memory.swapBytes, 'sum');
+  put(['memory', 'limit_bytes'], memory.limitBytes, 'sum');
+  if (workingSet !== undefined && memory.limitBytes)
+    put(['memory', 'percent_of_limit'], (100 * workingSet) / memory.limitBytes);
+  // Cumulative counts, not rates: "did it ever happen since the container started" is the question.
+  put(['memory', 'failcnt'], memory.failcnt, 'sum');
+  put(['memory', 'oom_kills'], memory.oomKills, 'sum');
+
+  // Block I/O, total and per device
+  const totals = { readBytes: 0, writeBytes: 0, reads: 0, writes: 0 };
+  for (const device of raw.blockIo) {
+    totals.readBytes += device.readBytes;
+    totals.writeBytes += device.writeBytes;
+    totals.reads += device.reads;
+    totals.writes += device.writes;
+    const base = ['io', 'devices', device.device.replace(':', '_')];
+    put([...base, 'read_bytes_per_second'], rate(`io.${device.device}.rb`, device.readBytes));
+    put([...base, 'write_bytes_per_second'], rate(`io.${device.device}.wb`, device.writeBytes));
+    put([...base, 'reads_per_second'], rate(`io.${device.device}.r`, device.reads));
+    put([...base, 'writes_per_second'], rate(`io.${device.device}.w`, device.writes));
+  }
+  put(['io', 'read_bytes_per_second'], rate('io.rb', totals.readBytes), 'sum');
+  put(['io', 'write_bytes_per_second'], rate('io.wb', totals.writeBytes), 'sum');
+  put(['io', 'reads_per_second'], rate('io.r', totals.reads), 'sum');
+  put(['io', 'writes_per_second'], rate('io.w', totals.writes), 'sum');
+
+  // pids
+  put(['pids', 'current'], raw.pids.current, 'sum');
+  put(['pids', 'limit'], raw.pids.limit);
+
+  // Pressure stall information: share of wall time some/all tasks stalled (exact over the interval,
+  // unlike the kernel's avg10 which is a decaying average).
+  for (const resource of ['cpu', 'memory', 'io'] as const) {
+    const pressure: Pressure | undefined = raw.pressure[resource];
+    if (!pressure) continue;
+    put(
+      ['pressure', resource, 'some_stalled_ratio'],
+      divide(rate(`psi.${resource}.some`, pressure.someTotalUs), 1e6),
+      'max',
+    );
+    put(
+      ['pressure', resource, 'full_stalled_ratio'],
+      divide(rate(`psi.${resource}.full`, pressure.fullTotalUs), 1e6),
+      'max',
+    );
+  }
+
+  if (input.interfaces) metrics.push(...networkMetrics(key, input.interfaces, atMs, tracker));
+  return metrics;
+}
+
+const INTERFACE_COUNTERS = [
+  ['rxBytes', 'rx_bytes_per_second'],
+  ['txBytes', 'tx_bytes_per_second'],
+  ['rxPackets', 'rx_packets_per_second'],
+  ['txPackets', 'tx_packets_per_second'],
+  ['rxErrors', 'rx_errors_per_second'],
+  ['txErrors', 'tx_errors_per_second'],
+  ['rxDropped', 'rx_dropped_per_second'],
+  ['txDropped', 'tx_dropped_per_second'],
+] as const;
+
+/**
+ * Per interface under `network.interfaces.<iface>`, and a total over all but `lo` under `network.*`
+ * (loopback traffic never leaves the container, so it is not the container's network load).
+ */
+export function networkMetrics(
+  key: string,
+  interfaces: readonly InterfaceCounters[],
+  atMs: number,
+  tracker: CounterTracker,
+): Metric[] {
+  const metrics: Metric[] = [];
+  const totals = new Map<string, number>();
+  for (const nic of interfaces) {
+    for (const [field, name] of INTERFACE_COUNTERS) {
+      const value = tracker.rate(`${key}\u0000net.${nic.name}.${field}`, nic[field], atMs);
+      if (value !== undefined) metrics.push({ path: ['network', 'interfaces', nic.name, name], value });
+      if (nic.name !== 'lo') totals.set(field, (totals.get(field) ?? 0) + nic[field]);
+    }
+  }
+  for (const [field, name] of INTERFACE_COUNTERS) {
+    const total = totals.get(field);
+    if (total === undefined) continue;
+    const value = tracker.rate(`${key}\u0000net.total.${field}`, total, atMs);
+    if (value !== undefined) metrics.push({ path: ['network', name], value, combine: 'sum' });
+  }
+  return metrics;
+}
+
+function divide(value: number | undefined, by: number): number | undefined {
+  return value === undefined ? undefined : value / by;
+}

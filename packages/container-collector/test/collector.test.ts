@@ -1,0 +1,158 @@
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import type { Cycle } from '@stoker/shared';
+import type { Logger } from 'pino';
+import { sharedPath, sharedSkip } from '../../../test/harness/fixtures.js';
+import type { CgroupLayout } from '../src/cgroup/locate.js';
+import { ContainerCollector, type ContainerSource } from '../src/collector.js';
+import type { ContainerIdentity } from '../src/docker/identity.js';
+import { defaultNaming } from '../src/naming/default.js';
+
+const skip = sharedSkip();
+
+function fakeLog(lines: string[]): Logger {
+  const log = {
+    info: (fields: object, message: string) => lines.push(`info ${message} ${JSON.stringify(fields)}`),
+    warn: (fields: object, message: string) => lines.push(`warn ${message} ${JSON.stringify(fields)}`),
+    debug: () => {},
+    child: () => log,
+  };
+  return log as unknown as Logger;
+}
+
+function fakeCycle(emitted: Map<string, number>, once: boolean): Cycle {
+  return {
+    job: 'containers',
+    signal: new AbortController().signal,
+    startedAtMs: Date.now(),
+    timestampSec: Math.floor(Date.now() / 1000),
+    once,
+    log: fakeLog([]),
+    emit: (segments, value) => emitted.set(segments.join('.'), value as number),
+  };
+}
+
+const identity = (id: string, name: string): ContainerIdentity => ({
+  id,
+  shortId: id.slice(0, 12),
+  name,
+  image: 'busybox',
+  // No such process: the collector must fall back to Docker's usual cgroup places.
+  pid: 2 ** 22 + 1,
+  paused: false,
+  networkMode: 'host',
+  ownNetwork: false,
+  groupLabels: {},
+});
+
+test('collector: reads a v2 cgroup, falls back to Docker stats for an unreadable one, skips a vanished one', {
+  skip,
+}, async () => {
+  const root = await mkdtemp(join(tmpdir(), 'stoker-cgroup-'));
+  after(() => rm(root, { recursive: true, force: true }));
+  await mkdir(join(root, 'docker'));
+  const readable = 'a'.repeat(64);
+  const unreadable = 'b'.repeat(64);
+  // The real v2 leaf from the shared fixtures stands in for /sys/fs/cgroup/docker/<id>.
+  await symlink(
+    sharedPath('fixtures', 'containers', 'telegraf', 'cgroup', 'v2'),
+    join(root, 'docker', readable),
+  );
+  const layout: CgroupLayout = { mode: 'v2', root, v1Mounts: new Map() };
+  const stats = JSON.parse(
+    await readFile(
+      sharedPath('fixtures', 'containers', 'otel_dockerstats', 'cgroups_v2', 'stats.json'),
+      'utf8',
+    ),
+  );
+  const containers = new Map<string, ContainerIdentity>([
+    [readable, identity(readable, 'es-data-1')],
+    [unreadable, identity(unreadable, 'odd-one')],
+  ]);
+  let statsCalls = 0;
+  const source: ContainerSource = {
+    containers,
+    ready: true,
+    status: () => ({}),
+    oneShotStats: async () => {
+      statsCalls++;
+      return stats;
+    },
+  };
+  const logs: string[] = [];
+  const collector = new ContainerCollector({
+    source,
+    layout,
+    procRoot: join(root, 'proc'),
+    naming: defaultNaming,
+    hostName: 'h',
+    hostMetrics: false,
+    readConcurrency: 4,
+    intervalMs: 10_000,
+    timeoutMs: 9_000,
+    log: fakeLog(logs),
+    onceGapMs: 10,
+  });
+  const emitted = new Map<string, number>();
+  await collector.run(fakeCycle(emitted, true));
+
+  assert.equal(emitted.get('h.containers.es-data-1.memory.usage_bytes'), 13_071_106_048);
+  assert.equal(
+    emitted.get('h.containers.es-data-1.memory.working_set_bytes'),
+    13_071_106_048 - 2_935_459_840,
+  );
+  assert.equal(emitted.get('h.containers.es-data-1.cpu.limit_cores'), 48);
+  // The fixture does not change between the two samples: rates are there, and 0.
+  assert.equal(emitted.get('h.containers.es-data-1.cpu.cores'), 0);
+  assert.equal(emitted.get('h.containers.odd-one.memory.usage_bytes'), 234_647_552);
+  assert.equal(emitted.get('h.all.instances'), 2);
+  // Host network: no network series at all.
+  assert.ok(![...emitted.keys()].some((name) => name.includes('.network.')));
+  assert.equal(statsCalls, 2);
+  assert.equal(logs.filter((line) => line.includes('odd-one')).length, 1, logs.join('\n'));
+
+  const status = collector.status() as { containers: { name: string; source: string; network: string }[] };
+  assert.deepEqual(
+    status.containers.map((c) => [c.name, c.source, c.network]),
+    [
+      ['es-data-1', 'cgroup-v2', 'host-network'],
+      ['odd-one', 'docker-api', 'host-network'],
+    ],
+  );
+
+  // A container that vanishes (gone from discovery, cgroup gone) just stops: no log line, no throw.
+  containers.delete(readable);
+  await rm(join(root, 'docker', readable));
+  const next = new Map<string, number>();
+  const logsBefore = logs.length;
+  await collector.run(fakeCycle(next, false));
+  assert.ok(![...next.keys()].some((name) => name.includes('es-data-1')));
+  assert.equal(logs.length, logsBefore);
+});
+
+test('collector: an unreachable Docker fails the cycle but still emits what it has', async () => {
+  const collector = new ContainerCollector({
+    source: {
+      containers: new Map(),
+      ready: false,
+      status: () => ({ lastError: 'connect ENOENT' }),
+      oneShotStats: async () => ({}),
+    },
+    layout: { mode: 'v2', root: '/nonexistent', v1Mounts: new Map() },
+    procRoot: '/proc',
+    naming: defaultNaming,
+    hostName: 'h',
+    hostMetrics: true,
+    readConcurrency: 1,
+    intervalMs: 10_000,
+    timeoutMs: 9_000,
+    log: fakeLog([]),
+  });
+  const emitted = new Map<string, number>();
+  await assert.rejects(collector.run(fakeCycle(emitted, false)), /Docker not reachable: connect ENOENT/);
+  assert.ok(emitted.get('h.host.cpu.count')! >= 1);
+  assert.equal(emitted.get('h.all.instances'), 0);
+});

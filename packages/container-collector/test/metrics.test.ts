@@ -1,0 +1,189 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { CounterTracker } from '@stoker/shared';
+import { aggregate, type MeasuredContainer } from '../src/aggregate.js';
+import type { RawCgroupStats } from '../src/cgroup/raw.js';
+import type { ContainerIdentity } from '../src/docker/identity.js';
+import { deriveContainerMetrics, type Metric, workingSetBytes } from '../src/metrics.js';
+import { defaultNaming } from '../src/naming/default.js';
+import { pyadvisorNaming } from '../src/naming/pyadvisor.js';
+
+const GiB = 2 ** 30;
+
+function raw(cpuSeconds: number, overrides: Partial<RawCgroupStats['memory']> = {}): RawCgroupStats {
+  return {
+    source: 'cgroup-v1',
+    cpu: {
+      usageNs: cpuSeconds * 1e9,
+      userNs: cpuSeconds * 0.8e9,
+      systemNs: cpuSeconds * 0.2e9,
+      perCpuNs: [cpuSeconds * 0.5e9, cpuSeconds * 0.5e9],
+      periods: cpuSeconds * 100,
+      throttledPeriods: cpuSeconds * 25,
+      throttledNs: 0,
+      limitCores: 2,
+    },
+    memory: {
+      usageBytes: 3 * GiB,
+      inactiveFileBytes: 1 * GiB,
+      limitBytes: 4 * GiB,
+      memswFailcnt: 2,
+      ...overrides,
+    },
+    blockIo: [
+      { device: '8:0', readBytes: cpuSeconds * 1000, writeBytes: cpuSeconds * 2000, reads: 1, writes: 2 },
+    ],
+    pids: { current: 10 },
+    pressure: { cpu: { someTotalUs: cpuSeconds * 1e5 } },
+  };
+}
+
+const value = (metrics: readonly Metric[], path: string) =>
+  metrics.find((metric) => metric.path.join('.') === path)?.value;
+
+describe('derived metrics', () => {
+  test('two samples 10 s apart: cores, percent, throttled ratio, I/O and pressure rates', () => {
+    const tracker = new CounterTracker();
+    const first = deriveContainerMetrics({ key: 'c', raw: raw(100), atMs: 0, hostCpus: 8 }, tracker);
+    assert.equal(value(first, 'cpu.cores'), undefined, 'no rate from one sample');
+    assert.equal(value(first, 'memory.working_set_bytes'), 2 * GiB, 'gauges need one sample');
+    const second = deriveContainerMetrics({ key: 'c', raw: raw(115), atMs: 10_000, hostCpus: 8 }, tracker);
+    assert.equal(value(second, 'cpu.cores'), 1.5);
+    assert.equal(value(second, 'cpu.user_cores'), 1.2);
+    assert.equal(value(second, 'cpu.percent_of_limit'), 75);
+    assert.equal(value(second, 'cpu.percent_of_host'), 18.75);
+    assert.equal(value(second, 'cpu.throttled_ratio'), 0.25);
+    assert.equal(value(second, 'memory.percent_of_limit'), 50);
+    assert.equal(value(second, 'io.write_bytes_per_second'), 3000);
+    assert.equal(value(second, 'io.devices.8_0.read_bytes_per_second'), 1500);
+    assert.equal(value(second, 'pressure.cpu.some_stalled_ratio'), 0.15);
+  });
+
+  test('a counter reset (container restarted under the same id) gives no rate, never a negative one', () => {
+    const tracker = new CounterTracker();
+    deriveContainerMetrics({ key: 'c', raw: raw(100), atMs: 0, hostCpus: 8 }, tracker);
+    const after = deriveContainerMetrics({ key: 'c', raw: raw(1), atMs: 10_000, hostCpus: 8 }, tracker);
+    assert.equal(value(after, 'cpu.cores'), undefined);
+    assert.ok(after.every((metric) => metric.value >= 0));
+  });
+
+  test('working set floors at 0 and ignores a missing inactive_file', () => {
+    assert.equal(workingSetBytes(100, 150), 0);
+    assert.equal(workingSetBytes(100, undefined), 100);
+    assert.equal(workingSetBytes(undefined, 5), undefined);
+  });
+
+  test('network: per interface, and a total without lo', () => {
+    const tracker = new CounterTracker();
+    const nic = (name: string, bytes: number) => ({
+      name,
+      rxBytes: bytes,
+      rxPackets: bytes / 100,
+      rxErrors: 0,
+      rxDropped: 0,
+      txBytes: bytes,
+      txPackets: 1,
+      txErrors: 0,
+      txDropped: 0,
+    });
+    deriveContainerMetrics(
+      { key: 'c', raw: raw(1), interfaces: [nic('lo', 0), nic('eth0', 0)], atMs: 0, hostCpus: 1 },
+      tracker,
+    );
+    const metrics = deriveContainerMetrics(
+      { key: 'c', raw: raw(2), interfaces: [nic('lo', 5000), nic('eth0', 1000)], atMs: 1000, hostCpus: 1 },
+      tracker,
+    );
+    assert.equal(value(metrics, 'network.interfaces.lo.rx_bytes_per_second'), 5000);
+    assert.equal(value(metrics, 'network.rx_bytes_per_second'), 1000);
+  });
+});
+
+function container(
+  name: string,
+  metrics: Metric[],
+  marathon?: { appId: string; taskId: string },
+): MeasuredContainer {
+  const identity: ContainerIdentity = {
+    id: name,
+    shortId: name,
+    name,
+    image: 'x',
+    pid: 1,
+    paused: false,
+    networkMode: 'none',
+    ownNetwork: true,
+    groupLabels: marathon ? { ES_CLUSTER: 'logs' } : {},
+    ...(marathon ? { marathon: { ...marathon, ports: [], labels: {} } } : {}),
+  };
+  return { identity, raw: raw(10), metrics };
+}
+
+describe('aggregation and names', () => {
+  const task = (n: number, cores: number) =>
+    container(
+      `t${n}`,
+      [
+        { path: ['cpu', 'cores'], value: cores, combine: 'sum' },
+        { path: ['cpu', 'limit_cores'], value: 1, combine: 'sum' },
+        { path: ['cpu', 'throttled_ratio'], value: cores / 10, combine: 'max' },
+        { path: ['cpu', 'percent_of_limit'], value: cores * 100 },
+      ],
+      { appId: '/es/logs/data', taskId: `es_logs_data.task-${n}` },
+    );
+
+  test('sums additive metrics, takes the worst ratio, recomputes percent of limit from sums', () => {
+    const group = aggregate([task(1, 0.5), task(2, 1)]);
+    assert.equal(group.instances, 2);
+    assert.equal(value(group.metrics, 'cpu.cores'), 1.5);
+    assert.equal(value(group.metrics, 'cpu.limit_cores'), 2);
+    assert.equal(value(group.metrics, 'cpu.throttled_ratio'), 0.1);
+    assert.equal(value(group.metrics, 'cpu.percent_of_limit'), 75);
+  });
+
+  test('default naming: containers, apps with tasks, labels, all, host', () => {
+    const lines: string[] = [];
+    defaultNaming.render(
+      {
+        host: 'agent1',
+        containers: [
+          task(1, 0.5),
+          task(2, 1),
+          container('haproxy', [{ path: ['cpu', 'cores'], value: 0.25, combine: 'sum' }]),
+        ],
+        hostMetrics: [{ path: ['cpu', 'count'], value: 8 }],
+      },
+      (segments, v) => lines.push(`${segments.join('.')} ${v}`),
+    );
+    for (const line of [
+      'agent1.apps.es_logs_data.tasks.task-1.cpu.cores 0.5',
+      'agent1.apps.es_logs_data.cpu.cores 1.5',
+      'agent1.apps.es_logs_data.instances 2',
+      'agent1.labels.ES_CLUSTER.logs.instances 2',
+      'agent1.containers.haproxy.cpu.cores 0.25',
+      'agent1.all.cpu.cores 1.75',
+      'agent1.all.instances 3',
+      'agent1.host.cpu.count 8',
+    ]) {
+      assert.ok(lines.includes(line), `${line} missing from\n${lines.join('\n')}`);
+    }
+  });
+
+  test('pyadvisor naming: task id dots kept as levels, raw counters', () => {
+    const lines: string[] = [];
+    pyadvisorNaming.render({ host: 'ignored', containers: [task(1, 0.5)], hostMetrics: [] }, (segments, v) =>
+      lines.push(`${segments.join('.')} ${v}`),
+    );
+    assert.deepEqual(lines, [
+      'es_logs_data.task-1.cpu.usage 10000000000',
+      'es_logs_data.task-1.cpu.usage_percpu.0 5000000000',
+      'es_logs_data.task-1.cpu.usage_percpu.1 5000000000',
+      `es_logs_data.task-1.memory.usage_in_bytes ${3 * GiB}`,
+      `es_logs_data.task-1.memory.limit_in_bytes ${4 * GiB}`,
+      'es_logs_data.task-1.memory.memsw.failcnt 2',
+      'es_logs_data.task-1.8_0.Read.bytes 10000',
+      'es_logs_data.task-1.8_0.Write.bytes 20000',
+      'es_logs_data.task-1.8_0.Total.bytes 30000',
+    ]);
+  });
+});
