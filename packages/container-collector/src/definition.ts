@@ -1,15 +1,11 @@
 import { hostname } from 'node:os';
-import { type Agent, type AgentDefinition, InvalidValue, type OptionSpec, parsers } from '@stoker/shared';
+import { type Agent, type AgentDefinition, InvalidValue, option as opt, parsers } from '@stoker/shared';
 import { detectLayout } from './cgroup/locate.js';
 import { ContainerCollector } from './collector.js';
 import { ContainerDiscovery } from './docker/discovery.js';
 import { defaultNaming } from './naming/default.js';
 import { pyadvisorNaming } from './naming/pyadvisor.js';
 import type { NamingScheme } from './naming/scheme.js';
-
-function opt<T>(spec: OptionSpec<T>): OptionSpec<T> {
-  return spec;
-}
 
 export const NAMING_SCHEMES: Record<'default' | 'pyadvisor', NamingScheme> = {
   default: defaultNaming,
