@@ -258,4 +258,28 @@ describe('container-collector on a real Docker daemon', { skip }, () => {
     );
     assert.equal(agent.child.exitCode, null, 'agent still running');
   });
+
+  test('a paused container is harmless: it reads ~0 cores while paused and comes back when unpaused', async () => {
+    const busy = await run({ name: 'pausable', cmd: 'yes > /dev/null', cpus: 0.3 });
+    const cores = `${PREFIX}.containers.pausable.cpu.cores`;
+    await latest(cores, undefined, 2);
+    await dockerd.docker.getContainer(busy.id).pause();
+    await sleep(INTERVAL_MS);
+    const pausedFrom = out().length;
+    await sleep(3 * INTERVAL_MS);
+    const whilePaused = series(out().slice(pausedFrom), cores);
+    assert.ok(whilePaused.length >= 2, 'its series keep coming while paused');
+    for (const point of whilePaused) assert.ok(point.value < 0.02, `paused but ${point.value} cores`);
+    await dockerd.docker.getContainer(busy.id).unpause();
+    await sleep(INTERVAL_MS);
+    const resumedFrom = out().length;
+    await waitFor(
+      'cores back above 0.2',
+      () => series(out().slice(resumedFrom), cores).find((point) => point.value > 0.2),
+      4 * INTERVAL_MS + 5000,
+      context,
+    );
+    assert.ok(!/"level":(50|60)/.test(agent.stderr()), 'no error logs');
+    assert.equal(agent.child.exitCode, null, 'agent still running');
+  });
 });
