@@ -1,4 +1,4 @@
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
 import pretty from 'pino-pretty';
 
 /** Keys whose values never reach a log line, wherever they appear in the logged object. */
@@ -18,7 +18,13 @@ export const REDACTED_KEYS = [
 const redactPaths = REDACTED_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`, `headers.${key}`]);
 
 /** JSON lines for machines; coloured single lines when a person watches a terminal. */
-export function createLogger(options: { name: string; level: string; pretty?: boolean }): Logger {
+export function createLogger(options: {
+  name: string;
+  level: string;
+  pretty?: boolean;
+  /** Where lines go instead of stderr (tests). */
+  destination?: DestinationStream;
+}): Logger {
   const base = {
     name: options.name,
     level: options.level,
@@ -26,15 +32,17 @@ export function createLogger(options: { name: string; level: string; pretty?: bo
   };
   const usePretty = options.pretty ?? (process.stderr.isTTY === true && process.env.NO_COLOR === undefined);
   // Logs go to stderr so that `--output stdout` prints nothing but carbon lines.
-  const destination = usePretty
-    ? pretty({
-        destination: 2,
-        colorize: true,
-        translateTime: 'SYS:HH:MM:ss.l',
-        ignore: 'pid,hostname',
-        sync: true,
-      })
-    : pino.destination({ dest: 2, sync: true });
+  const destination = options.destination
+    ? options.destination
+    : usePretty
+      ? pretty({
+          destination: 2,
+          colorize: true,
+          translateTime: 'SYS:HH:MM:ss.l',
+          ignore: 'pid,hostname',
+          sync: true,
+        })
+      : pino.destination({ dest: 2, sync: true });
   return pino(base, destination);
 }
 
