@@ -162,3 +162,42 @@ describe('conformance: every recorded response', { skip }, () => {
     for (const file of masters) assert.match(parseMasterNodeId(readFixture(file)), /^[\w-]{20,}$/, file);
   });
 });
+
+describe('OpenSearch and unknown values', { skip }, () => {
+  // No OpenSearch _nodes/stats recording exists in ../shared; OpenSearch keeps ES 7's shape and reports
+  // -1 for a CPU percent or load it cannot read. A real 7.13.1 node entry with those values set to -1
+  // stands in for it.
+  test('a CPU percent or load average of -1 means unknown and is not sent', () => {
+    const body = structuredClone(readFixture('elasticsearch_exporter/7.13.1/nodes_stats.json')) as {
+      nodes: Record<
+        string,
+        { os: { cpu: Record<string, unknown> }; process: { cpu: Record<string, unknown> } }
+      >;
+    };
+    for (const node of Object.values(body.nodes)) {
+      node.os.cpu.percent = -1;
+      node.os.cpu.load_average = { '1m': -1, '5m': 0.5, '15m': -1 };
+      node.process.cpu.percent = -1;
+    }
+    for (const node of parseNodesStats(body)) {
+      const paths = new Map(
+        mapNodeStats(node).flatMap((s) => (s.kind === 'node' ? [[s.path.join('.'), s.value]] : [])),
+      );
+      assert.equal(paths.has('os.cpu.percent'), false, 'os.cpu.percent -1 not sent');
+      assert.equal(paths.has('process.cpu.percent'), false, 'process.cpu.percent -1 not sent');
+      assert.equal(paths.has('os.cpu.load_average.1m'), false, 'load 1m -1 not sent');
+      assert.equal(paths.get('os.cpu.load_average.5m'), 0.5, 'a known load is still sent');
+    }
+  });
+
+  test('GET / of OpenSearch is recognised by its distribution', () => {
+    const root = structuredClone(readFixture('elasticsearch_exporter/7.13.1/root.json')) as {
+      version: Record<string, unknown>;
+    };
+    root.version.distribution = 'opensearch';
+    root.version.number = '2.12.0';
+    const info = parseRoot(root);
+    assert.equal(info.version.distribution, 'opensearch');
+    assert.equal(info.version.major, 2);
+  });
+});
