@@ -3,7 +3,7 @@
 // TypeScript sources (tsx, and the `stoker-source` export condition), so no build is needed first.
 // Usage: node scripts/run-tests.mjs [path-substring ...]  — e.g. `npm test -- sender` runs matching files.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -27,6 +27,12 @@ function walk(dir) {
     if (name === 'node_modules') return [];
     return statSync(path).isDirectory() ? walk(path) : name.endsWith('.test.ts') ? [path] : [];
   });
+}
+
+// A fresh clone: install first (Debian packages and npm dependencies), as `npm run demo` does.
+if (!existsSync(join(root, 'node_modules', '.package-lock.json'))) {
+  const setup = spawnSync('bash', [join(root, 'scripts', 'setup.sh')], { cwd: root, stdio: 'inherit' });
+  if (setup.status !== 0) process.exit(setup.status ?? 1);
 }
 
 const filters = process.argv.slice(2);
