@@ -1,5 +1,6 @@
 import { lowerWordSanitizer } from '@stoker/shared';
 import type { HealthStatus, Sample } from '../samples.js';
+import { defaultNaming } from './default.js';
 import type { Named, NamingScheme } from './scheme.js';
 
 /** es2graphite counted status the other way round: higher is healthier. */
@@ -34,12 +35,11 @@ export const es2graphiteNaming: NamingScheme = {
       case 'node':
       case 'node_derived':
         return [{ segments: [cluster, sample.node, ...sample.path], value: sample.value }];
+      // Index stats were already `indices.<index>...` in es2graphite; the rest is new in Stoker.
       case 'index':
-        return [{ segments: [cluster, 'indices', sample.index, ...sample.path], value: sample.value }];
       case 'aggregate':
-        return [{ segments: [cluster, 'aggregates', sample.group, ...sample.path], value: sample.value }];
       case 'collector':
-        return [{ segments: [cluster, 'collector', ...sample.path], value: sample.value }];
+        return defaultNaming.nameSample(cluster, sample);
     }
   },
 };
