@@ -17,7 +17,7 @@ import {
   mapResponses,
   type Responses,
 } from './pipeline.js';
-import type { Sample } from './samples.js';
+import { appendSamples, type Sample } from './samples.js';
 import type { ClusterTarget } from './targets.js';
 
 /** What the job needs of the HTTP client (tests pass a stub; production an EsClient). */
@@ -208,7 +208,7 @@ export class ClusterJob implements Job {
       // Forget counters of nodes gone since the last good sample; not after a failed read, which
       // would otherwise cost every node its rates for a cycle.
       if (mapped.nodes) this.tracker.sweep();
-      samples.push(...mapped.samples);
+      appendSamples(samples, mapped.samples);
       indicesDropped = mapped.indicesDropped;
       nodeCount = mapped.nodes?.length;
     }

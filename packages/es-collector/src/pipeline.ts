@@ -18,7 +18,7 @@ import {
   rollupName,
   selectIndices,
 } from './index-selection.js';
-import { type HealthStatus, parseHealthStatus, type Sample } from './samples.js';
+import { appendSamples, type HealthStatus, parseHealthStatus, type Sample } from './samples.js';
 
 /**
  * The pure middle of a cycle: parsed response bodies in, samples out. No I/O, so golden tests and
@@ -79,25 +79,26 @@ export function mapResponses(responses: Responses, options: MapOptions, state: M
   attempt('nodes_stats', (body) => {
     const nodes = parseNodesStats(body);
     result.nodes = nodes;
-    for (const node of nodes) result.samples.push(...mapNodeStats(node));
+    for (const node of nodes) appendSamples(result.samples, mapNodeStats(node));
     const derived = deriveNodeMetrics(nodes, state.tracker, state.atMs);
-    result.samples.push(...derived.samples, ...aggregateNodes(derived.figures));
+    appendSamples(result.samples, derived.samples);
+    appendSamples(result.samples, aggregateNodes(derived.figures));
   });
   attempt('indices_stats', (body) => {
     const parsed = parseIndicesStats(body);
-    result.samples.push(...mapIndexStats('_all', parsed.all));
+    appendSamples(result.samples, mapIndexStats('_all', parsed.all));
     const selection = selectIndices(parsed.indices, options.indices);
-    for (const [name, stats] of selection.kept) result.samples.push(...mapIndexStats(name, stats));
+    for (const [name, stats] of selection.kept) appendSamples(result.samples, mapIndexStats(name, stats));
     result.indicesDropped = selection.dropped;
     reportedAs = selection.reportedAs;
   });
   attempt('cluster_health', (body) => {
-    result.samples.push(...mapClusterHealth(body));
+    appendSamples(result.samples, mapClusterHealth(body));
     if (options.healthLevelIndices)
-      result.samples.push(...mapHealthIndices(indexHealthEntries(body), options.indices, reportedAs));
+      appendSamples(result.samples, mapHealthIndices(indexHealthEntries(body), options.indices, reportedAs));
   });
-  attempt('cluster_stats', (body) => result.samples.push(...mapClusterStats(body)));
-  attempt('pending_tasks', (body) => result.samples.push(...mapPendingTasks(body)));
+  attempt('cluster_stats', (body) => appendSamples(result.samples, mapClusterStats(body)));
+  attempt('pending_tasks', (body) => appendSamples(result.samples, mapPendingTasks(body)));
   return result;
 }
 

@@ -30,3 +30,11 @@ export function parseHealthStatus(raw: unknown): HealthStatus | undefined {
   const status = typeof raw === 'string' ? raw.toLowerCase() : undefined;
   return HEALTH_STATUSES.find((known) => known === status);
 }
+
+/**
+ * Appends without spreading: `push(...samples)` passes every element as an argument, and a 1,000-node
+ * cluster's samples overflow the call stack.
+ */
+export function appendSamples(target: Sample[], source: readonly Sample[]): void {
+  for (const sample of source) target.push(sample);
+}

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { type EsFault, loadFixture, refusedPort, startEsStandin } from '../../../test/harness/es-standin.js';
+import {
+  type EsFault,
+  loadFixture,
+  refusedPort,
+  startEsStandin,
+  synthesizeNodesStats,
+} from '../../../test/harness/es-standin.js';
 import { sharedSkip } from '../../../test/harness/fixtures.js';
 import { EsClient } from '../src/client.js';
 import { ClusterJob } from '../src/cluster-job.js';
@@ -44,6 +50,22 @@ after(async () => {
 });
 
 describe('cluster job against the ES stand-in', { skip }, () => {
+  test('a 1,000-node cluster completes its cycle (~460k samples must not overflow the stack)', async () => {
+    const nodes = synthesizeNodesStats(loadFixture('netdata_go.d/8.4.2/nodes_stats.json'), 1000);
+    const es = await startEsStandin({ version: '8.4.2', bodies: { nodes_stats: nodes } });
+    try {
+      const j = job(target([es.url], { clusterName: 'big' }));
+      const cycle = fakeCycle({ timeoutMs: 60_000 });
+      await j.run(cycle);
+      assert.deepEqual(cycle.warnings, []);
+      const up = cycle.emitted.find((sample) => sample.segments.join('.') === 'big.collector.up');
+      assert.equal(up?.value, 1);
+      assert.ok(cycle.emitted.length > 400_000, `${cycle.emitted.length} samples`);
+    } finally {
+      await es.close();
+    }
+  });
+
   test('a healthy 8.4.2 cluster: every API, gzip, cluster name from GET /', async () => {
     const es = await startEsStandin({ version: '8.4.2' });
     try {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { LineBatch } from '@stoker/shared';
+import { CounterTracker, LineBatch } from '@stoker/shared';
 import { sharedSkip } from '../../../test/harness/fixtures.js';
 import { mapClusterHealth } from '../src/collectors/cluster-health.js';
 import { mapClusterStats } from '../src/collectors/cluster-stats.js';
@@ -9,7 +9,9 @@ import { parseMasterNodeId } from '../src/collectors/master-node.js';
 import { mapNodeStats, parseNodesStats } from '../src/collectors/nodes-stats.js';
 import { mapPendingTasks } from '../src/collectors/pending-tasks.js';
 import { parseRoot } from '../src/collectors/root.js';
+import { DEFAULT_INDEX_SELECTION } from '../src/index-selection.js';
 import { NAMING_SCHEMES } from '../src/naming/index.js';
+import { mapResponses } from '../src/pipeline.js';
 import type { Sample } from '../src/samples.js';
 import { fixtureFiles, readFixture } from './helpers.js';
 
@@ -199,5 +201,36 @@ describe('OpenSearch and unknown values', { skip }, () => {
     const info = parseRoot(root);
     assert.equal(info.version.distribution, 'opensearch');
     assert.equal(info.version.major, 2);
+  });
+});
+
+describe('a big cluster', { skip }, () => {
+  test('1,000 nodes map without overflowing the stack, and adaptive_selection (N² series) is skipped', () => {
+    // A real 7.13.1 node replicated 1,000 times; each node's adaptive_selection names its peers.
+    const recorded = readFixture('elasticsearch_exporter/7.13.1/nodes_stats.json') as {
+      nodes: Record<string, Record<string, unknown>>;
+    };
+    const template = Object.values(recorded.nodes)[0]!;
+    assert.ok(template.adaptive_selection, 'the recording has adaptive_selection');
+    const nodes: Record<string, unknown> = {};
+    const ids = Array.from({ length: 1000 }, (_, i) => `node${String(i).padStart(4, '0')}`.padEnd(22, 'x'));
+    const peerStats = Object.values(template.adaptive_selection as Record<string, unknown>)[0];
+    for (const [i, id] of ids.entries()) {
+      nodes[id] = {
+        ...template,
+        name: `data-${i}`,
+        adaptive_selection: Object.fromEntries(ids.map((peer) => [peer, peerStats])),
+      };
+    }
+    const result = mapResponses(
+      { nodes_stats: { ...recorded, nodes } },
+      { indices: DEFAULT_INDEX_SELECTION, healthLevelIndices: false },
+      { tracker: new CounterTracker(), atMs: Date.now() },
+    );
+    assert.deepEqual([...result.errors], []);
+    assert.equal(result.nodes?.length, 1000);
+    const perNode = result.samples.filter((sample) => sample.kind === 'node' && sample.node === 'data-7');
+    assert.ok(perNode.length > 100, `${perNode.length} series for one node`);
+    assert.ok(!perNode.some((sample) => sample.kind === 'node' && sample.path[0] === 'adaptive_selection'));
   });
 });

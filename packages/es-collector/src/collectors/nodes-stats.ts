@@ -84,7 +84,8 @@ const histogramBuckets: ArrayKeyer = (items) => {
 /**
  * Arrays kept, by their natural key. Everything else that is an array is skipped on purpose:
  * `http.clients` (one entry per open HTTP connection: unbounded), ingest processor lists
- * (positional, no stable key), `roles`.
+ * (positional, no stable key), `roles`. `adaptive_selection` is an object, but keyed by every other
+ * node: N² series on an N-node cluster, so it is skipped too.
  */
 const NODE_ARRAYS: Readonly<Record<string, ArrayKeyer>> = {
   'fs.data': byField('path'),
@@ -107,6 +108,7 @@ export const NODE_RULES: FlattenRules = {
     'roles',
     'attributes',
     'http.clients',
+    'adaptive_selection',
   ]),
   arrays: NODE_ARRAYS,
   // ES and OpenSearch report -1 when the OS does not tell (cpu percent, load average on some kernels).
