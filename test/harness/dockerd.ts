@@ -201,11 +201,17 @@ export async function startDockerd(): Promise<Dockerd> {
   const halt = async () => {
     if (!child || child.exitCode !== null) return;
     child.kill('SIGTERM');
-    const timeout = sleep(STOP_TIMEOUT_MS).then(() => 'timeout' as const);
+    // An unref'd timer: waiting for the daemon must not keep the test process alive afterwards.
+    const controller = new AbortController();
+    const timeout = sleep(STOP_TIMEOUT_MS, 'timeout' as const, {
+      ref: false,
+      signal: controller.signal,
+    }).catch(() => undefined);
     if ((await Promise.race([exited, timeout])) === 'timeout') {
       child.kill('SIGKILL');
       await exited;
     }
+    controller.abort();
   };
   await launch();
   await ensureImage(docker, root);
@@ -220,6 +226,11 @@ export async function startDockerd(): Promise<Dockerd> {
     stop: async () => {
       await removeHarnessContainers(docker).catch(() => {});
       await halt();
+      // dockerd 20.10 leaves <exec-root>/netns/default mounted once a container used the host network.
+      const hostNetns = path.join(root, 'exec', 'netns', 'default');
+      try {
+        execFileSync('umount', ['-l', hostNetns], { stdio: 'ignore' });
+      } catch {}
       // Only after a clean stop: dockerd unmounted every overlay by then.
       await rm(root, { recursive: true, force: true, maxRetries: 3 }).catch(() => {});
     },

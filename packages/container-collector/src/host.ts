@@ -63,6 +63,8 @@ const PSEUDO_FS = new Set([
   'sysfs',
 ]);
 const CONTAINER_MOUNT = /\/(docker|containers|kubelet|mesos\/slaves)\//;
+/** Files Docker bind-mounts into every container (the agent's own, when it runs in one): not disks. */
+const DOCKER_FILE_MOUNTS = new Set(['/etc/hosts', '/etc/hostname', '/etc/resolv.conf']);
 
 export async function readHost(procRoot: string): Promise<HostSample> {
   const [stat, memory, disks, netDev] = await Promise.all([
@@ -84,7 +86,13 @@ export async function readHost(procRoot: string): Promise<HostSample> {
     },
     load: [load[0] ?? 0, load[1] ?? 0, load[2] ?? 0],
     disks: disks
-      .filter((disk) => !PSEUDO_FS.has(disk.type) && !CONTAINER_MOUNT.test(disk.mount) && disk.size > 0)
+      .filter(
+        (disk) =>
+          !PSEUDO_FS.has(disk.type) &&
+          !CONTAINER_MOUNT.test(disk.mount) &&
+          !DOCKER_FILE_MOUNTS.has(disk.mount) &&
+          disk.size > 0,
+      )
       .map((disk) => ({ mount: disk.mount, sizeBytes: disk.size, usedBytes: disk.used })),
     // Container veth ends come and go with containers and repeat their traffic: not host interfaces.
     interfaces: parseNetDev(netDev).filter((nic) => !nic.name.startsWith('veth')),
@@ -106,15 +114,18 @@ export function deriveHostMetrics(sample: HostSample, tracker: CounterTracker, a
     const busy = tracker.delta(`host\u0000${name}.busy`, times.busy, atMs);
     const total = tracker.delta(`host\u0000${name}.total`, times.total, atMs);
     if (!busy || !total || total.delta === 0) return undefined;
-    return { percent: (100 * busy.delta) / total.delta, cores: busy.delta / 100 / busy.seconds };
+    return busy.delta / total.delta;
   };
-  const all = cpu('cpu', sample.cpu);
   const cpus = hostCpuCount(sample);
+  // Both from one /proc/stat snapshot: busy share of all CPU time, so cores never exceed the CPU count.
+  const busyShare = cpu('cpu', sample.cpu);
+  const all = busyShare === undefined ? undefined : { percent: 100 * busyShare, cores: busyShare * cpus };
   put(['cpu', 'count'], cpus);
   put(['cpu', 'percent'], all?.percent);
   put(['cpu', 'cores'], all?.cores);
   sample.perCore.forEach((times, index) => {
-    put(['cpu', 'per_core', String(index), 'percent'], cpu(`cpu${index}`, times)?.percent);
+    const share = cpu(`cpu${index}`, times);
+    put(['cpu', 'per_core', String(index), 'percent'], share === undefined ? undefined : 100 * share);
   });
   if (sample.memory) {
     put(['memory', 'total_bytes'], sample.memory.totalBytes);
