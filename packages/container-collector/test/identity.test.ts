@@ -1,9 +1,16 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { describe, test } from 'node:test';
+import { sanitizeSegment } from '@stoker/shared';
 import type { ContainerInspectInfo } from 'dockerode';
 import { sharedPath, sharedSkip } from '../../../test/harness/fixtures.js';
-import { appSegment, identityFromInspect, parseEnv, parseMesosName } from '../src/docker/identity.js';
+import {
+  appSegment,
+  identityFromInspect,
+  parseEnv,
+  parseMesosName,
+  taskIdPrefix,
+} from '../src/docker/identity.js';
 import { interfacesFromDockerStats, rawFromDockerStats } from '../src/docker/stats-fallback.js';
 
 const skip = sharedSkip();
@@ -30,9 +37,10 @@ describe('identity', () => {
     assert.equal(parseMesosName('elasticsearch'), undefined);
   });
 
-  test('app id as one segment', () => {
-    assert.equal(appSegment('/es/logs/data'), 'es_logs_data');
-    assert.equal(appSegment('/nginx2'), 'nginx2');
+  test('app id as one segment, and as the prefix of its task ids', () => {
+    assert.equal(sanitizeSegment(appSegment('/es/logs/data')), 'es_logs_data');
+    assert.equal(sanitizeSegment(appSegment('/nginx2')), 'nginx2');
+    assert.equal(taskIdPrefix('/es/logs/data'), 'es_logs_data');
   });
 
   // The env list cadvisor #546 quotes from a real Marathon task (the shared README's "not found" note).

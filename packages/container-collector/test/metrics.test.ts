@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { CounterTracker } from '@stoker/shared';
+import { CounterTracker, joinSegments } from '@stoker/shared';
 import { aggregate, type MeasuredContainer } from '../src/aggregate.js';
 import type { RawCgroupStats } from '../src/cgroup/raw.js';
 import type { ContainerIdentity } from '../src/docker/identity.js';
@@ -153,7 +153,8 @@ describe('aggregation and names', () => {
         ],
         hostMetrics: [{ path: ['cpu', 'count'], value: 8 }],
       },
-      (segments, v) => lines.push(`${segments.join('.')} ${v}`),
+      // As the runtime names them: each segment sanitised.
+      (segments, v) => lines.push(`${joinSegments(segments)} ${v}`),
     );
     for (const line of [
       'agent1.apps.es_logs_data.tasks.task-1.cpu.cores 0.5',
@@ -172,7 +173,7 @@ describe('aggregation and names', () => {
   test('pyadvisor naming: task id dots kept as levels, raw counters', () => {
     const lines: string[] = [];
     pyadvisorNaming.render({ host: 'ignored', containers: [task(1, 0.5)], hostMetrics: [] }, (segments, v) =>
-      lines.push(`${segments.join('.')} ${v}`),
+      lines.push(`${joinSegments(segments)} ${v}`),
     );
     assert.deepEqual(lines, [
       'es_logs_data.task-1.cpu.usage 10000000000',

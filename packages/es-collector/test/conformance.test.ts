@@ -10,7 +10,7 @@ import { mapNodeStats, parseNodesStats } from '../src/collectors/nodes-stats.js'
 import { mapPendingTasks } from '../src/collectors/pending-tasks.js';
 import { parseRoot } from '../src/collectors/root.js';
 import { DEFAULT_INDEX_SELECTION } from '../src/index-selection.js';
-import { NAMING_SCHEMES } from '../src/naming/index.js';
+import { emitSamples, NAMING_SCHEMES } from '../src/naming/index.js';
 import { mapResponses } from '../src/pipeline.js';
 import type { Sample } from '../src/samples.js';
 import { fixtureFiles, readFixture } from './helpers.js';
@@ -30,8 +30,7 @@ function assertNamesValid(samples: readonly Sample[], file: string): void {
       timestampSec: 1,
       ...(scheme.sanitize ? { sanitize: scheme.sanitize } : {}),
     });
-    for (const sample of samples)
-      for (const named of scheme.nameSample('cluster', sample)) batch.add(named.segments, named.value);
+    emitSamples(scheme, 'cluster', samples, (segments, value) => batch.add(segments, value));
     assert.equal(
       batch.dropped.non_finite + batch.dropped.too_long,
       0,

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { CounterTracker, LineBatch } from '@stoker/shared';
 import { sharedSkip } from '../../../test/harness/fixtures.js';
 import { DEFAULT_INDEX_SELECTION } from '../src/index-selection.js';
-import { NAMING_SCHEMES, type NamingSchemeName } from '../src/naming/index.js';
+import { emitSamples, NAMING_SCHEMES, type NamingSchemeName } from '../src/naming/index.js';
 import { type ApiName, mapResponses, type Responses } from '../src/pipeline.js';
 import { readFixture } from './helpers.js';
 
@@ -57,8 +57,7 @@ function render(input: CaseInput): string {
     timestampSec: TIMESTAMP,
     ...(scheme.sanitize ? { sanitize: scheme.sanitize } : {}),
   });
-  for (const sample of result.samples)
-    for (const named of scheme.nameSample(input.cluster, sample)) batch.add(named.segments, named.value);
+  emitSamples(scheme, input.cluster, result.samples, (segments, value) => batch.add(segments, value));
   const keep = input.keep.map((pattern) => new RegExp(pattern));
   return batch.lines
     .filter((line) => keep.some((re) => re.test(line.split(' ')[0]!)))

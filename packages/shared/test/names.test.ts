@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
 import {
+  DistinctNames,
   joinSegments,
   LineBatch,
   lowerWordSanitizer,
@@ -53,6 +54,160 @@ describe('sanitizeSegment', () => {
     assert.deepEqual(parsePrefix('es.prod'), ['es', 'prod']);
     assert.deepEqual(parsePrefix('a/b.c d'), ['a_b', 'c_d']);
     assert.deepEqual(parsePrefix(''), []);
+  });
+});
+
+/** The dotted names `DistinctNames` gives these raw paths, in order. */
+function distinct(paths: readonly (readonly (string | number)[])[], sanitize = sanitizeSegment): string[] {
+  const names = new DistinctNames(sanitize);
+  for (const [i, path] of paths.entries()) names.add(path, i);
+  const out: string[] = [];
+  names.flush((segments, value) => {
+    assert.equal(value, out.length, 'samples come out in the order they went in, with their values');
+    for (const segment of segments) assert.equal(sanitize(segment), segment, 'already sanitised');
+    out.push(segments.join('.'));
+  });
+  return out;
+}
+
+/** Every order of a short list. */
+function permutations<T>(items: readonly T[]): T[][] {
+  if (items.length <= 1) return [[...items]];
+  return items.flatMap((item, i) =>
+    permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [item, ...rest]),
+  );
+}
+
+describe('DistinctNames: raw names that sanitise alike never share a series', () => {
+  test('names that collide with nothing are exactly what joinSegments makes of them', () => {
+    const paths = [
+      ['logs', 'nodes', 'es-data-1.example.com', 'jvm', 'heap_used_percent'],
+      ['logs', 'nodes', 'es-data-2.example.com', 'jvm', 'heap_used_percent'],
+      ['logs', 'indices', '.kibana', 'primaries', 'docs', 'count'],
+      ['logs', 'indices', '_all', 'primaries', 'docs', 'count'],
+      ['logs', 'nodes', 'es-data-1.example.com', 'fs', 'data', '/var/lib/es', 'available_in_bytes'],
+      ['logs', 'nodes', 'zürich', 'thread_pool', 'search', 'queue'],
+      ['logs', 'cpu', 'usage_percpu', 3],
+      ['logs', '', 'x'.repeat(10_000)],
+    ];
+    assert.deepEqual(
+      distinct(paths),
+      paths.map((path) => joinSegments(path)),
+    );
+  });
+
+  test('data.1 and data_1: the one already safe keeps its name, the other gets a hash of its raw name', () => {
+    const names = distinct([
+      ['nodes', 'data_1', 'up'],
+      ['nodes', 'data.1', 'up'],
+    ]);
+    assert.equal(names[0], 'nodes.data_1.up');
+    assert.match(names[1]!, /^nodes\.data_1_[0-9a-f]{8}\.up$/);
+  });
+
+  test('names that are all changed by the sanitiser each get a suffix, and all differ', () => {
+    const names = distinct([['ノード'], ['节点点'], ['logs app'], ['logs/app']]);
+    assert.equal(new Set(names).size, 4);
+    for (const name of names) assert.match(name, /^(___|logs_app)_[0-9a-f]{8}$/);
+  });
+
+  test('the same names whatever order they are listed in', () => {
+    const raws = ['data.1', 'data_1', 'data/1', 'ノード', '节点点', 'other'];
+    const expected = new Map(raws.map((raw, i) => [raw, distinct(raws.map((r) => [r]))[i]!]));
+    for (const order of permutations(raws)) {
+      const names = distinct(order.map((raw) => [raw]));
+      for (const [i, raw] of order.entries())
+        assert.equal(names[i], expected.get(raw), `${raw} in ${order.join(' ')}`);
+    }
+  });
+
+  test("a name's suffix depends on its raw value only, not on what it collides with", () => {
+    const [, withUnderscore] = distinct([['data_1'], ['data.1']]);
+    const [, withSlash] = distinct([['data/1'], ['data.1']]);
+    assert.equal(withUnderscore, withSlash);
+  });
+
+  test('only names under the same parent in the same cycle are told apart', () => {
+    const names = distinct([
+      ['logs', 'nodes', 'data.1', 'jvm', 'heap'],
+      ['logs', 'indices', 'data_1', 'docs'],
+      ['search', 'nodes', 'data_1', 'jvm', 'heap'],
+    ]);
+    assert.deepEqual(names, [
+      'logs.nodes.data_1.jvm.heap',
+      'logs.indices.data_1.docs',
+      'search.nodes.data_1.jvm.heap',
+    ]);
+  });
+
+  test('every series of a renamed node moves together, and nothing below it is touched', () => {
+    const names = distinct([
+      ['nodes', 'data.1', 'jvm', 'heap'],
+      ['nodes', 'data_1', 'jvm', 'heap'],
+      ['nodes', 'data.1', 'os', 'cpu'],
+      ['nodes', 'data.1', 'thread_pool', 'search', 'queue'],
+    ]);
+    const node = names[0]!.split('.')[1]!;
+    assert.notEqual(node, 'data_1');
+    assert.deepEqual(names.slice(2), [`nodes.${node}.os.cpu`, `nodes.${node}.thread_pool.search.queue`]);
+  });
+
+  test('a real name that looks like a suffixed one is still told apart', () => {
+    const [, suffixed] = distinct([['data_1'], ['data.1']]);
+    const names = distinct([['data_1'], ['data.1'], [suffixed!]]);
+    assert.equal(new Set(names).size, 3);
+    assert.equal(names[2], suffixed, 'the name that is already safe keeps it');
+  });
+
+  test('long names stay within the segment limit when told apart', () => {
+    const long = 'x'.repeat(MAX_SEGMENT_LENGTH);
+    const names = distinct([
+      [long],
+      [`${'x'.repeat(MAX_SEGMENT_LENGTH - 1)}.`],
+      [`${'x'.repeat(MAX_SEGMENT_LENGTH - 1)}/`],
+    ]);
+    assert.equal(new Set(names).size, 3);
+    for (const name of names) assert.ok(name.length <= MAX_SEGMENT_LENGTH);
+    assert.equal(names[0], long);
+  });
+
+  test('with the es2graphite sanitiser, names that only differ in case are told apart too', () => {
+    const names = distinct([['Data-1'], ['data_1'], ['DATA.1']], lowerWordSanitizer);
+    assert.equal(names[1], 'data_1');
+    assert.equal(new Set(names).size, 3);
+    for (const name of names) assert.match(name, /^data_1(_[0-9a-f]{8})?$/);
+  });
+
+  test('random names: one series per distinct raw path; a segment changes only where a sibling sanitises alike', () => {
+    const alphabet = ['a', 'b', '.', '_', '/', ' ', 'ü', '-'];
+    const pick = (n: number) =>
+      Array.from({ length: n }, () => alphabet[Math.floor(Math.random() * alphabet.length)]).join('');
+    const paths = Array.from({ length: 3000 }, () => [pick(1), pick(1 + Math.floor(Math.random() * 3)), 'v']);
+    const names = distinct(paths);
+    const byRaw = new Map<string, string>();
+    paths.forEach((path, i) => {
+      const key = JSON.stringify(path);
+      const before = byRaw.get(key);
+      if (before !== undefined) assert.equal(names[i], before, 'one raw path, one name');
+      byRaw.set(key, names[i]!);
+    });
+    assert.equal(new Set(byRaw.values()).size, byRaw.size, 'distinct raw paths, distinct names');
+    // Raw siblings (same raw parent) by their sanitised form.
+    const siblings = new Map<string, Set<string>>();
+    for (const path of paths)
+      path.forEach((raw, depth) => {
+        const key = JSON.stringify([path.slice(0, depth), sanitizeSegment(raw)]);
+        siblings.set(key, (siblings.get(key) ?? new Set()).add(raw));
+      });
+    paths.forEach((path, i) => {
+      const segments = names[i]!.split('.');
+      path.forEach((raw, depth) => {
+        const safe = sanitizeSegment(raw);
+        const alike = siblings.get(JSON.stringify([path.slice(0, depth), safe]))!;
+        if (alike.size === 1 || raw === safe) assert.equal(segments[depth], safe);
+        else assert.match(segments[depth]!, new RegExp(`^${safe}_[0-9a-f]{8}$`));
+      });
+    });
   });
 });
 

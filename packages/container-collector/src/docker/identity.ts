@@ -143,7 +143,16 @@ export function identityFromInspect(
   return identity;
 }
 
-/** Marathon app id as one name segment: `/es/logs/data` → `es_logs_data` (Marathon's own task-id prefix). */
+/**
+ * Marathon app id as the raw value of one name segment: `/es/logs/data` → `es/logs/data`, which the
+ * sanitiser turns into `es_logs_data` (Marathon's own task-id prefix). The inner `/` are left to the
+ * sanitiser, so two ids it folds together (`/es/logs/data`, `/es/logs.data`) are still told apart.
+ */
 export function appSegment(appId: string): string {
-  return appId.replace(/^\/+|\/+$/g, '').replace(/\//g, '_') || '_';
+  return appId.replace(/^\/+|\/+$/g, '');
+}
+
+/** The prefix Marathon gives an app's task ids: `/es/logs/data` → `es_logs_data`. */
+export function taskIdPrefix(appId: string): string {
+  return appSegment(appId).replace(/\//g, '_');
 }

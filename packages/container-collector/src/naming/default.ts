@@ -1,5 +1,5 @@
 import { aggregate, groupByApp, groupByLabel, type MeasuredContainer } from '../aggregate.js';
-import { appSegment } from '../docker/identity.js';
+import { appSegment, taskIdPrefix } from '../docker/identity.js';
 import type { Metric } from '../metrics.js';
 import type { Emit, NamingScheme } from './scheme.js';
 
@@ -45,13 +45,14 @@ export function containerNode(container: MeasuredContainer): string[] {
   const { identity } = container;
   const marathon = identity.marathon;
   if (!marathon) return ['containers', identity.name];
-  const app = appSegment(marathon.appId);
-  return ['apps', app, 'tasks', taskSegment(app, marathon.taskId ?? identity.name)];
+  const appId = marathon.appId;
+  return ['apps', appSegment(appId), 'tasks', taskSegment(appId, marathon.taskId ?? identity.name)];
 }
 
 /** Marathon task ids repeat the app (`es_logs_data.<uuid>`); under `apps.<app>.tasks` the rest suffices. */
-export function taskSegment(app: string, taskId: string): string {
-  return taskId.startsWith(`${app}.`) ? taskId.slice(app.length + 1) : taskId;
+export function taskSegment(appId: string, taskId: string): string {
+  const prefix = `${taskIdPrefix(appId)}.`;
+  return taskId.startsWith(prefix) ? taskId.slice(prefix.length) : taskId;
 }
 
 export type { Emit };

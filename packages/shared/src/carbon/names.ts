@@ -28,7 +28,7 @@ function shorten(raw: string, safe: string): string {
   if (safe.length === 0) return '_';
   if (safe.length <= MAX_SEGMENT_LENGTH) return safe;
   // Keep distinct long inputs distinct: a prefix plus a hash of the whole raw value.
-  return `${safe.slice(0, MAX_SEGMENT_LENGTH - 9)}_${fnv1a32(raw).toString(16).padStart(8, '0')}`;
+  return withHashSuffix(safe, raw);
 }
 
 function fnv1a32(text: string): number {
@@ -55,6 +55,103 @@ export function joinSegments(
     name = i === 0 ? safe : `${name}.${safe}`;
   }
   return name;
+}
+
+/** One raw segment of a cycle's names, with the segment it was given and the raw segments below it. */
+interface NameNode {
+  readonly raw: string;
+  readonly parent: NameNode | undefined;
+  safe: string;
+  children: Map<string, NameNode> | undefined;
+}
+
+/**
+ * One cycle's samples, named so that distinct raw names never share a series. Sanitising alone maps
+ * `data.1` and `data_1`, or `ノード` and `节点点`, to one segment, and two sources would then write
+ * into one whisper file. Here every raw segment is sanitised as usual; only where several distinct raw
+ * segments under the same parent (one scope: the nodes of a cluster, the indices, the containers of a
+ * host, the values of a label) come out alike in this cycle are they told apart:
+ *
+ * - the one whose raw value already is the sanitised segment (`data_1`) keeps it, so a name an
+ *   operator typed and graphs never moves because a look-alike appeared;
+ * - each other one gets `_` and 8 hex digits of a hash of its raw value appended (`data_1_8c3d0a1f`),
+ *   the same in every cycle and whatever order the names came in.
+ *
+ * Names that collide with nothing stay exactly as `joinSegments` makes them. Every segment handed on
+ * is already sanitised and left alone by `sanitize`, so the runtime's own sanitising keeps it.
+ */
+export class DistinctNames {
+  private readonly root: NameNode = { raw: '', parent: undefined, safe: '', children: undefined };
+  private readonly leaves: NameNode[] = [];
+  private readonly values: unknown[] = [];
+
+  constructor(private readonly sanitize: SegmentSanitizer = sanitizeSegment) {}
+
+  /** Records one sample: raw segments (as for `Cycle.emit`) and its value. */
+  add(segments: readonly (string | number)[], value: unknown): void {
+    let node = this.root;
+    for (let i = 0; i < segments.length; i++) {
+      const raw = String(segments[i]!);
+      node.children ??= new Map();
+      let child = node.children.get(raw);
+      if (!child) {
+        child = { raw, parent: node, safe: '', children: undefined };
+        node.children.set(raw, child);
+      }
+      node = child;
+    }
+    this.leaves.push(node);
+    this.values.push(value);
+  }
+
+  /** Hands every sample on, in the order added, with its sanitised and disambiguated segments. */
+  flush(emit: (segments: string[], value: unknown) => void): void {
+    const pending: NameNode[] = [this.root];
+    for (let node = pending.pop(); node; node = pending.pop()) {
+      if (!node.children) continue;
+      assignSegments(node.children, this.sanitize);
+      for (const child of node.children.values()) pending.push(child);
+    }
+    for (let i = 0; i < this.leaves.length; i++) {
+      const segments: string[] = [];
+      for (let node = this.leaves[i]!; node.parent; node = node.parent) segments.push(node.safe);
+      emit(segments.reverse(), this.values[i]);
+    }
+  }
+}
+
+/** Sanitises the raw segments of one scope, telling apart those that come out alike (see `DistinctNames`). */
+function assignSegments(children: ReadonlyMap<string, NameNode>, sanitize: SegmentSanitizer): void {
+  const bySafe = new Map<string, NameNode[]>();
+  for (const child of children.values()) {
+    child.safe = sanitize(child.raw);
+    const alike = bySafe.get(child.safe);
+    if (alike) alike.push(child);
+    else bySafe.set(child.safe, [child]);
+  }
+  if (bySafe.size === children.size) return;
+  const renamed: NameNode[] = [];
+  for (const [safe, alike] of bySafe) {
+    if (alike.length > 1) for (const child of alike) if (child.raw !== safe) renamed.push(child);
+  }
+  // Sorted by raw value, so even a clash between two suffixes resolves the same way every cycle.
+  renamed.sort((a, b) => (a.raw < b.raw ? -1 : a.raw > b.raw ? 1 : 0));
+  const taken = new Set(bySafe.keys());
+  for (const child of renamed) {
+    let candidate: string;
+    let attempt = 0;
+    do {
+      candidate = withHashSuffix(child.safe, attempt === 0 ? child.raw : `${child.raw}\u0000${attempt}`);
+      attempt++;
+    } while (taken.has(candidate));
+    taken.add(candidate);
+    child.safe = candidate;
+  }
+}
+
+/** `safe` (cut to leave room) plus `_` and 8 lower-case hex digits of a hash of `raw`. */
+function withHashSuffix(safe: string, raw: string): string {
+  return `${safe.slice(0, MAX_SEGMENT_LENGTH - 9)}_${fnv1a32(raw).toString(16).padStart(8, '0')}`;
 }
 
 /** Splits a configured prefix such as `es.prod` into sanitised segments; an empty prefix is allowed. */
