@@ -1,5 +1,6 @@
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
+import { abortedForShutdown } from '@stoker/shared';
 import { Agent, type Dispatcher } from 'undici';
 
 const gunzipAsync = promisify(gunzip);
@@ -77,6 +78,8 @@ class AttemptFailure extends Error {
 export class EsClient {
   private readonly agent: Agent;
   private readonly headers: Record<string, string>;
+  /** Every form of this cluster's credentials, longest first (see `redact`). */
+  private readonly secrets: string[];
   private preferred = 0;
 
   constructor(private readonly options: EsClientOptions) {
@@ -97,6 +100,18 @@ export class EsClient {
     };
     const auth = authorization(options.auth);
     if (auth) this.headers.authorization = auth;
+    this.secrets = secretForms(options.auth);
+  }
+
+  /**
+   * Removes this cluster's credentials from text about to leave the client (every error it throws,
+   * and a response body before a hint of it is cut out): servers and proxies may echo the
+   * Authorization header or the password they were given.
+   */
+  private redact(text: string): string {
+    let result = text;
+    for (const secret of this.secrets) result = result.split(secret).join('[redacted]');
+    return result;
   }
 
   /** Origins of the seeds, for logs and /status. */
@@ -114,7 +129,7 @@ export class EsClient {
       const seed = this.options.seeds[index]!;
       const url = displayUrl(seed, path);
       if (signal.aborted) {
-        attempts.push({ url, reason: 'not tried: cycle deadline reached' });
+        attempts.push({ url, reason: `not tried: ${abortReason(signal)}` });
         break;
       }
       const began = performance.now();
@@ -125,7 +140,7 @@ export class EsClient {
       } catch (error) {
         const failure =
           error instanceof AttemptFailure ? error : new AttemptFailure(describeError(error), true, false);
-        attempts.push({ url, reason: failure.message });
+        attempts.push({ url, reason: this.redact(failure.message) });
         answered ||= failure.answered;
         if (!failure.tryNextSeed) break;
         // The next cycle starts with the seed after the one that failed.
@@ -139,7 +154,7 @@ export class EsClient {
     const timeout = AbortSignal.timeout(this.options.requestTimeoutMs);
     const signal = AbortSignal.any([cycleSignal, timeout]);
     const reasonIfAborted = (): AttemptFailure | undefined => {
-      if (cycleSignal.aborted) return new AttemptFailure('cycle deadline reached', false, false);
+      if (cycleSignal.aborted) return new AttemptFailure(abortReason(cycleSignal), false, false);
       if (timeout.aborted)
         return new AttemptFailure(`timed out after ${this.options.requestTimeoutMs} ms`, true, false);
       return undefined;
@@ -175,12 +190,16 @@ export class EsClient {
     if (response.statusCode < 200 || response.statusCode >= 300) {
       // 429 and 5xx are about this node or proxy; 4xx (401, 403, 404...) would be the same on every seed.
       const retriable = response.statusCode === 429 || response.statusCode >= 500;
-      throw new AttemptFailure(`HTTP ${response.statusCode}${bodyHint(raw, contentType)}`, retriable, true);
+      throw new AttemptFailure(
+        `HTTP ${response.statusCode}${bodyHint(raw, contentType, (text) => this.redact(text))}`,
+        retriable,
+        true,
+      );
     }
     const text = raw.toString('utf8');
     if (/^\s*</.test(text))
       throw new AttemptFailure(
-        `HTTP ${response.statusCode} but not JSON${bodyHint(raw, contentType)}`,
+        `HTTP ${response.statusCode} but not JSON${bodyHint(raw, contentType, (text) => this.redact(text))}`,
         true,
         true,
       );
@@ -206,6 +225,37 @@ function authorization(auth: EsAuth | undefined): string | undefined {
     case 'bearer':
       return `Bearer ${auth.token}`;
   }
+}
+
+/**
+ * The credentials as given and as they travel (`user:password`, its base64, an API key's decoded
+ * `id:key`), each also JSON-escaped and URL-encoded as an echo may carry it; longest first, so a
+ * longer form is replaced before a shorter one inside it.
+ */
+function secretForms(auth: EsAuth | undefined): string[] {
+  const raw: string[] = [];
+  if (auth?.kind === 'basic') {
+    const pair = `${auth.username}:${auth.password}`;
+    raw.push(auth.password, pair, Buffer.from(pair).toString('base64'));
+  } else if (auth?.kind === 'api_key') {
+    raw.push(auth.apiKey);
+    const decoded = Buffer.from(auth.apiKey, 'base64').toString('utf8');
+    const key = /^[^:]+:(.+)$/.exec(decoded)?.[1];
+    if (key !== undefined && Buffer.from(decoded).toString('base64') === auth.apiKey) raw.push(decoded, key);
+  } else if (auth?.kind === 'bearer') {
+    raw.push(auth.token);
+  }
+  const forms = raw.flatMap((secret) => [
+    secret,
+    JSON.stringify(secret).slice(1, -1),
+    encodeURIComponent(secret),
+  ]);
+  return [...new Set(forms)].filter((form) => form !== '').sort((a, b) => b.length - a.length);
+}
+
+/** What ended a request on the cycle's signal: the agent stopping, or the cycle's deadline. */
+function abortReason(cycleSignal: AbortSignal): string {
+  return abortedForShutdown(cycleSignal) ? 'agent stopping' : 'cycle deadline reached';
 }
 
 function joinPath(base: string, path: string): string {
@@ -236,9 +286,12 @@ async function readBody(response: Dispatcher.ResponseData, limit: number): Promi
   return Buffer.concat(chunks);
 }
 
-/** A short, single-line hint of what came back: the HTML title or the start of an ES error. */
-function bodyHint(raw: Buffer, contentType: string): string {
-  const text = raw.subarray(0, 4096).toString('utf8');
+/**
+ * A short, single-line hint of what came back: the HTML title or the start of an ES error. `redact`
+ * runs before the hint is cut, so a cut never leaves part of a secret it would have recognised.
+ */
+function bodyHint(raw: Buffer, contentType: string, redact: (text: string) => string): string {
+  const text = redact(raw.subarray(0, 4096).toString('utf8'));
   const title = /<title>([^<]{1,120})<\/title>/i.exec(text)?.[1];
   const type = contentType.split(';')[0]?.trim();
   const snippet = (title ?? text).replace(/\s+/g, ' ').trim().slice(0, 160);

@@ -1,5 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CounterTracker, type Cycle, type Job, type SegmentSanitizer } from '@stoker/shared';
+import {
+  abortedForShutdown,
+  CounterTracker,
+  type Cycle,
+  type Job,
+  type SegmentSanitizer,
+} from '@stoker/shared';
 import { EsRequestError, type EsResponse } from './client.js';
 import { clusterHealthPath } from './collectors/cluster-health.js';
 import { CLUSTER_STATS_PATH, supportsClusterStats } from './collectors/cluster-stats.js';
@@ -213,6 +219,9 @@ export class ClusterJob implements Job {
       nodeCount = mapped.nodes?.length;
     }
 
+    // The agent is stopping and aborted the requests: the cluster did nothing wrong, so this cycle
+    // reports nothing about it (no collector.up 0, no "down", /status keeps the last real cycle).
+    if (abortedForShutdown(cycle.signal)) throw cycle.signal.reason;
     if (seedsUnreachable) this.root = undefined;
     // Up when some data came back: a cached root with every API failing is as down as no answer.
     const apiSteps = [...attempted].filter(([step]) => step !== 'root' && step !== 'master_node');

@@ -8,7 +8,11 @@ import type { SegmentSanitizer } from '../carbon/names.js';
  */
 export interface Cycle {
   readonly job: string;
-  /** Aborted at the job's deadline and on shutdown: pass it to every request and wait. */
+  /**
+   * Aborted at the job's deadline and on shutdown: pass it to every request and wait. Its reason is a
+   * CycleAbort; a cycle aborted for shutdown (`abortedForShutdown`) is discarded by the runtime, so a
+   * job need not report the failures the abort caused.
+   */
   readonly signal: AbortSignal;
   /** Wall-clock start of the tick (ms since the epoch). */
   readonly startedAtMs: number;

@@ -8,7 +8,7 @@ import { type Health, startHttpEndpoint } from './http.js';
 import type { Agent, Cycle, Job } from './job.js';
 import { createLogger } from './log.js';
 import { type CommonConfig, commonOptions } from './options.js';
-import { Scheduler } from './scheduler.js';
+import { abortedForShutdown, Scheduler } from './scheduler.js';
 import { selfMetrics } from './self-metrics.js';
 
 /** What /status shows of one job, and what self-metrics report. */
@@ -224,6 +224,12 @@ class Runtime<S extends OptionSpecs> {
       await job.run(cycle);
     } catch (error) {
       failure = error;
+    }
+    if (abortedForShutdown(signal)) {
+      // Cut short because the agent is stopping: whatever failed, failed because of the abort, so
+      // nothing of this cycle is sent, counted or logged as a failure of its target.
+      this.log.debug({ job: job.name, lines_discarded: batch.lines.length }, 'cycle aborted by shutdown');
+      return;
     }
     this.sender.send(batch.lines);
     this.dropped.non_finite += batch.dropped.non_finite;

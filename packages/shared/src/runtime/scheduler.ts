@@ -3,6 +3,25 @@
  * with whisper steps. A cycle never overlaps the previous one: a tick that arrives while a cycle still
  * runs is skipped and counted. Each cycle gets an AbortSignal that fires at its deadline or on stop().
  */
+/**
+ * Why a cycle's signal fired: its deadline passed (the target was too slow: report it), or the agent is
+ * stopping (the target did nothing wrong: the cycle reports nothing). The signal's `reason`.
+ */
+export class CycleAbort extends Error {
+  constructor(
+    readonly kind: 'deadline' | 'shutdown',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'CycleAbort';
+  }
+}
+
+/** Whether a cycle's signal fired because the agent is stopping (and not at the cycle's deadline). */
+export function abortedForShutdown(signal: AbortSignal): boolean {
+  return signal.aborted && signal.reason instanceof CycleAbort && signal.reason.kind === 'shutdown';
+}
+
 export interface TickInfo {
   /** Wall-clock time of the tick this cycle belongs to. */
   tickAtMs: number;
@@ -66,7 +85,8 @@ export class Scheduler {
     const controller = new AbortController();
     this.controller = controller;
     const deadline = setTimeout(
-      () => controller.abort(new Error(`cycle deadline of ${this.options.timeoutMs} ms passed`)),
+      () =>
+        controller.abort(new CycleAbort('deadline', `cycle deadline of ${this.options.timeoutMs} ms passed`)),
       this.options.timeoutMs,
     );
     try {
@@ -84,7 +104,7 @@ export class Scheduler {
   async stop(waitMs = 5000, reason = 'shutting down'): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
-    this.controller?.abort(new Error(reason));
+    this.controller?.abort(new CycleAbort('shutdown', reason));
     if (!this.running) return;
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
