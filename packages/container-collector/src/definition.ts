@@ -1,5 +1,13 @@
+import { statSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { type Agent, type AgentDefinition, InvalidValue, option as opt, parsers } from '@stoker/shared';
+import {
+  type Agent,
+  type AgentDefinition,
+  ConfigError,
+  InvalidValue,
+  option as opt,
+  parsers,
+} from '@stoker/shared';
 import { detectLayout } from './cgroup/locate.js';
 import { ContainerCollector } from './collector.js';
 import { ContainerDiscovery } from './docker/discovery.js';
@@ -87,6 +95,11 @@ export const containerCollector: AgentDefinition<typeof containerOptions> = {
   defaultPrefix: (config) => NAMING_SCHEMES[config.naming].defaultPrefix,
   options: containerOptions,
   async create(config, { log }): Promise<Agent> {
+    // Checked here, not by the parser: the path is the host's as mounted where the agent runs (the
+    // image's default /host/... exists only there). A missing one would send every container through
+    // Docker's slow stats API, or lose the network and host metrics, without a word.
+    requireDirectory('--cgroup-root', config.cgroupRoot, "the host's cgroup hierarchies");
+    requireDirectory('--proc-root', config.procRoot, "the host's /proc");
     const naming = NAMING_SCHEMES[config.naming];
     const layout = await detectLayout(config.cgroupRoot);
     const discovery = new ContainerDiscovery({
@@ -120,3 +133,13 @@ export const containerCollector: AgentDefinition<typeof containerOptions> = {
     };
   },
 };
+
+function requireDirectory(option: string, path: string, what: string): void {
+  let problem: string | undefined;
+  try {
+    if (!statSync(path).isDirectory()) problem = 'not a directory';
+  } catch (error) {
+    problem = (error as NodeJS.ErrnoException).code ?? String(error);
+  }
+  if (problem) throw new ConfigError(option, path, `an existing directory holding ${what} (${problem})`);
+}

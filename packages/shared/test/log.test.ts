@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
-import { createLogger, redactUrl } from '@stoker/shared';
+import { createLogger, isSecretName, redactCredentials, redactUrl } from '@stoker/shared';
 
 test('secrets never reach a log line, wherever they sit in the logged object', () => {
   let output = '';
@@ -34,4 +34,33 @@ test('credentials are stripped from URLs before they are shown', () => {
     'http://es:9200/_stats?api_key=redacted&level=indices',
   );
   assert.equal(redactUrl('not a url'), '(unparseable URL)');
+});
+
+test('credentials are stripped from free text, whether its URLs parse or not', () => {
+  assert.equal(
+    redactCredentials('got ["http://admin:pw1@bad host:9200","https://u:p@ss@es:9200/x?token=t1&a=1"]'),
+    'got ["http://bad host:9200","https://es:9200/x?token=redacted&a=1"]',
+  );
+  assert.equal(redactCredentials('--es http://es:9200 --interval 10s'), '--es http://es:9200 --interval 10s');
+});
+
+test('names of secrets are told from names of where a secret is', () => {
+  for (const name of [
+    'password',
+    '--password',
+    'STOKER_API_KEY',
+    'apiKey',
+    'bearer-token',
+    'config file key "passwd"',
+  ])
+    assert.ok(isSecretName(name), name);
+  for (const name of [
+    '--password-env',
+    'passwordFile',
+    'STOKER_BEARER_TOKEN_FILE',
+    'username',
+    '--es',
+    'keyspace',
+  ])
+    assert.ok(!isSecretName(name), name);
 });

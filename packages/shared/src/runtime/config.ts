@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import yargs from 'yargs';
+import { isSecretName, redactCredentials } from './log.js';
 
 /**
  * Configuration from flags, environment variables and an optional YAML/JSON file (in that order of
@@ -8,12 +9,21 @@ import yargs from 'yargs';
  * given and what was expected; the CLI turns it into exit code 2.
  */
 export class ConfigError extends Error {
+  /**
+   * The one place a config error's text is made, so the one place secrets are kept out of it: the
+   * value of a key named like a secret (and of such keys inside a structured value) is not shown, and
+   * `user:password@` of URLs and secret query parameters are removed from the whole message.
+   */
   constructor(
     readonly key: string,
-    readonly given: unknown,
+    given: unknown,
     readonly expected: string,
   ) {
-    super(`${key}: got ${describeValue(given)}, expected ${expected}`);
+    super(
+      redactCredentials(
+        `${key}: got ${isSecretName(key) ? '(secret)' : describeValue(given)}, expected ${expected}`,
+      ),
+    );
     this.name = 'ConfigError';
   }
 }
@@ -27,7 +37,11 @@ export class InvalidValue extends Error {
 
 function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing';
-  const text = typeof value === 'string' ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
+  const text = redactCredentials(
+    JSON.stringify(value, (key, inner: unknown) => (key !== '' && isSecretName(key) ? '(secret)' : inner)) ??
+      String(value),
+  );
+  // Cut after redacting, so a cut never leaves half a password that redaction no longer recognises.
   return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 }
 
@@ -228,7 +242,13 @@ export interface LoadOptions {
 }
 
 export type LoadResult<C> =
-  | { kind: 'config'; config: C; sources: Record<string, 'flag' | 'env' | 'file' | 'default'> }
+  | {
+      kind: 'config';
+      config: C;
+      sources: Record<string, 'flag' | 'env' | 'file' | 'default'>;
+      /** `STOKER_*` variables of the environment that name no option (ignored; the caller warns). */
+      unknownEnv: string[];
+    }
   | { kind: 'exit'; code: number };
 
 /** Reads, merges and validates the configuration. Throws ConfigError on any invalid or unknown key. */
@@ -248,13 +268,14 @@ export function loadConfig<S extends OptionSpecs>(specs: S, options: LoadOptions
       'duplicate-arguments-array': true,
     })
     .fail((message, error) => {
-      throw (
-        error ??
-        new ConfigError(
-          'command line',
-          options.argv.join(' '),
-          message.replace(/^Unknown arguments?: /, 'known options only; unknown: '),
-        )
+      // yargs' own errors (a YError) become config errors like any other: exit 2, one line.
+      const text = error?.message ?? message ?? 'a valid command line';
+      const missing = /^Not enough arguments following: (.+)$/.exec(text);
+      if (missing) throw new ConfigError(`--${missing[1]}`, undefined, 'a value after it');
+      throw new ConfigError(
+        'command line',
+        describeArgv(options.argv),
+        text.replace(/^Unknown arguments?: /, 'known options only; unknown: '),
       );
     })
     .option('config', {
@@ -275,7 +296,7 @@ export function loadConfig<S extends OptionSpecs>(specs: S, options: LoadOptions
   }
   let helpShown = false;
   parser.showHelpOnFail(false);
-  const argv = parser.parseSync([...options.argv], {}, (_error, _argv, output) => {
+  const argv = parser.parseSync(normaliseBooleanFlags(options.argv, specs), {}, (_error, _argv, output) => {
     if (output) {
       helpShown = true;
       print(output);
@@ -331,7 +352,70 @@ export function loadConfig<S extends OptionSpecs>(specs: S, options: LoadOptions
       throw error;
     }
   }
-  return { kind: 'config', config: config as ConfigOf<S>, sources };
+  const knownEnv = new Set(['STOKER_CONFIG', ...Object.keys(specs).map(envName)]);
+  const unknownEnv = Object.keys(options.env)
+    .filter((name) => name.startsWith('STOKER_') && !knownEnv.has(name))
+    .sort();
+  return { kind: 'config', config: config as ConfigOf<S>, sources, unknownEnv };
+}
+
+/**
+ * yargs reads `--flag=<anything but true>` of a boolean option as false, and takes only `true` or
+ * `false` as a separate value. So a boolean flag's value (`--once=yes`, `--local false`, `--insecure
+ * maybe`) is parsed here by the option's own parser, as the same value from the environment or the
+ * file would be, and handed on spelt `true` or `false`.
+ */
+function normaliseBooleanFlags(argv: readonly string[], specs: OptionSpecs): string[] {
+  const booleans = new Map<string, OptionSpec<unknown>>();
+  for (const [key, spec] of Object.entries(specs)) {
+    if (!spec.boolean || spec.fileOnly) continue;
+    booleans.set(kebab(key), spec);
+    if (spec.alias) booleans.set(spec.alias, spec);
+  }
+  const result: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') {
+      result.push(...argv.slice(i));
+      break;
+    }
+    const match = /^--([^=]+)(?:=([\s\S]*))?$/.exec(arg);
+    const spec = match ? booleans.get(match[1]!) : undefined;
+    let value = match?.[2];
+    if (match && spec && value === undefined) {
+      // The agents take no positional arguments: a bare word after a boolean flag is its value.
+      const next = argv[i + 1];
+      if (next !== undefined && !next.startsWith('-')) {
+        value = next;
+        i++;
+      }
+    }
+    if (!match || !spec || value === undefined) {
+      result.push(arg);
+      continue;
+    }
+    try {
+      result.push(`--${match[1]}=${String(spec.parse(value))}`);
+    } catch (error) {
+      if (error instanceof InvalidValue) throw new ConfigError(`--${match[1]}`, value, error.expected);
+      throw error;
+    }
+  }
+  return result;
+}
+
+/** The command line for an error message, without the values of flags named like secrets. */
+function describeArgv(argv: readonly string[]): string {
+  return argv
+    .map((arg, i) => {
+      const withValue = /^(-[^=]*)=/.exec(arg);
+      if (withValue) return isSecretName(withValue[1]!) ? `${withValue[1]}=(secret)` : arg;
+      const previous = argv[i - 1];
+      const isValueOfSecret =
+        previous !== undefined && /^-[^=]*$/.test(previous) && isSecretName(previous) && !arg.startsWith('-');
+      return isValueOfSecret ? '(secret)' : arg;
+    })
+    .join(' ');
 }
 
 function describeDefault(spec: OptionSpec<unknown>): string {

@@ -46,18 +46,34 @@ export function createLogger(options: {
   return pino(base, destination);
 }
 
-/** Removes user:password@ from a URL before it is logged or shown in /status. */
+/**
+ * Whether a name (an option, a config key, an environment variable, a query parameter) is that of a
+ * secret value: passwords, tokens, API keys, credentials. A name ending in `env` or `file`
+ * (`--password-env`, `bearerTokenFile`) says where a secret is, not what it is, and is not one.
+ */
+export function isSecretName(name: string): boolean {
+  const last = /[A-Za-z0-9_-]*$/.exec(name.replace(/[^A-Za-z0-9_-]+$/, ''))?.[0] ?? '';
+  if (/(env|file)$/i.test(last)) return false;
+  return /pass|secret|token|credential|authori[sz]ation|key$/i.test(last);
+}
+
+/**
+ * Removes credentials from free text before it is shown (an error message, a command line): the
+ * `user:password@` of every URL in it, parseable or not, and the values of query parameters with a
+ * secret's name.
+ */
+export function redactCredentials(text: string): string {
+  return text
+    .replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#"'<>]*@/gi, '$1')
+    .replace(/([?&])([^=&\s"'#]+)=([^&\s"'#]*)/g, (whole, separator: string, name: string) =>
+      isSecretName(name) ? `${separator}${name}=redacted` : whole,
+    );
+}
+
+/** A URL fit for logs and /status: without user:password@ and secret query parameters. */
 export function redactUrl(url: string | URL): string {
   try {
-    const parsed = new URL(String(url));
-    if (parsed.username || parsed.password) {
-      parsed.username = '';
-      parsed.password = '';
-    }
-    for (const name of [...parsed.searchParams.keys()]) {
-      if (/pass|token|key|secret/i.test(name)) parsed.searchParams.set(name, 'redacted');
-    }
-    return parsed.toString();
+    return redactCredentials(new URL(String(url)).toString());
   } catch {
     return '(unparseable URL)';
   }

@@ -37,6 +37,7 @@ export async function runAgent<S extends OptionSpecs>(
 ): Promise<number> {
   const specs = { ...commonOptions, ...definition.options };
   let config: CommonConfig & ConfigOf<S>;
+  let unknownEnv: string[];
   try {
     const loaded = loadConfig(specs, {
       name: definition.name,
@@ -47,10 +48,19 @@ export async function runAgent<S extends OptionSpecs>(
     });
     if (loaded.kind === 'exit') return loaded.code;
     config = loaded.config as unknown as CommonConfig & ConfigOf<S>;
+    unknownEnv = loaded.unknownEnv;
   } catch (error) {
     return configFailure(definition.name, error);
   }
   const log = createLogger({ name: definition.name, level: config.logLevel });
+  if (unknownEnv.length > 0) {
+    // A warning, not exit 2 as for an unknown flag or file key: the environment is shared with other
+    // programs (scripts, test runners, settings shared by both agents) that may use the prefix too.
+    log.warn(
+      { variables: unknownEnv },
+      `environment variables ignored, not options of ${definition.name}: ${unknownEnv.join(', ')}`,
+    );
+  }
   if (config.prefix === undefined) {
     config.prefix =
       typeof definition.defaultPrefix === 'function'
