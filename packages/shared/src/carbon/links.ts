@@ -15,7 +15,7 @@ export interface Link {
   readonly connected: boolean;
   readonly reconnects: number;
   readonly lastError: string | undefined;
-  write(chunk: string, done: (error?: Error) => void): void;
+  write(chunk: Buffer, done: (error?: Error) => void): void;
   /** Skips the remaining backoff and connects now (shutdown flush: no time to wait 30 s). */
   reconnectNow(): void;
   /** Called by the link when it becomes ready (connected, or a write finished). */
@@ -59,7 +59,7 @@ export class TcpLink implements Link {
     return this.isConnected && !this.writing;
   }
 
-  write(chunk: string, done: (error?: Error) => void): void {
+  write(chunk: Buffer, done: (error?: Error) => void): void {
     const socket = this.socket;
     if (!socket || !this.isConnected) {
       done(new Error('not connected'));
@@ -167,7 +167,7 @@ export class UdpLink implements Link {
 
   reconnectNow(): void {}
 
-  write(chunk: string, done: (error?: Error) => void): void {
+  write(chunk: Buffer, done: (error?: Error) => void): void {
     this.writing = true;
     const datagrams = splitLines(chunk, UdpLink.MAX_DATAGRAM_BYTES);
     let pending = datagrams.length;
@@ -204,7 +204,7 @@ export class StdoutLink implements Link {
 
   reconnectNow(): void {}
 
-  write(chunk: string, done: (error?: Error) => void): void {
+  write(chunk: Buffer, done: (error?: Error) => void): void {
     this.writing = true;
     process.stdout.write(chunk, (error) => {
       this.writing = false;
@@ -218,16 +218,17 @@ export class StdoutLink implements Link {
   }
 }
 
-function splitLines(chunk: string, maxBytes: number): string[] {
-  const parts: string[] = [];
+/** Cuts a chunk into parts of at most `maxBytes`, at line ends (a longer line is a part of its own). */
+function splitLines(chunk: Buffer, maxBytes: number): Buffer[] {
+  const parts: Buffer[] = [];
   let start = 0;
   while (start < chunk.length) {
     let end = Math.min(chunk.length, start + maxBytes);
     if (end < chunk.length) {
-      const lastNewline = chunk.lastIndexOf('\n', end - 1);
-      end = lastNewline >= start ? lastNewline + 1 : chunk.indexOf('\n', end) + 1 || chunk.length;
+      const lastNewline = chunk.lastIndexOf(0x0a, end - 1);
+      end = lastNewline >= start ? lastNewline + 1 : chunk.indexOf(0x0a, end) + 1 || chunk.length;
     }
-    parts.push(chunk.slice(start, end));
+    parts.push(chunk.subarray(start, end));
     start = end;
   }
   return parts;

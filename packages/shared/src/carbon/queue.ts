@@ -1,12 +1,39 @@
+/** Newline, the end of every carbon line. */
+const NL = 0x0a;
+
+/**
+ * Lines are stored in blocks of this many bytes. A block is written once, front to back, and
+ * handed to the socket as it is, so the queue holds bytes (not one string object per line) and a
+ * taken chunk needs no copy.
+ */
+export const BLOCK_BYTES = 64 * 1024;
+
+/** A contiguous run of whole lines: `data[start, end)`. Only `end` grows while it is the tail. */
+interface Block {
+  readonly data: Buffer;
+  start: number;
+  end: number;
+  /** Lines in `[start, end)`. */
+  lines: number;
+}
+
+/** Newlines in `data[from, to)`: the lines in that range (it always ends on a line's end). */
+function countLines(data: Buffer, from: number, to: number): number {
+  let lines = 0;
+  for (let at = data.indexOf(NL, from); at !== -1 && at < to; at = data.indexOf(NL, at + 1)) lines++;
+  return lines;
+}
+
 /**
  * A FIFO of carbon lines bounded by bytes. When a push would pass the bound, the oldest lines go
  * first and are counted: during a long outage the newest data is the most useful, and memory never
- * grows past the bound. Lines are ASCII (names are sanitised, tags validated), so length == bytes.
+ * grows past the bound (plus one partly filled block at each end). Lines are ASCII (names are
+ * sanitised, tags validated), so a line's length is its size in bytes.
  */
 export class LineQueue {
-  private items: string[] = [];
-  private head = 0;
+  private readonly blocks: Block[] = [];
   private queuedBytes = 0;
+  private queuedLines = 0;
   /** Lines dropped because the queue was full (oldest first), since start. */
   droppedLines = 0;
 
@@ -19,70 +46,128 @@ export class LineQueue {
   }
 
   get length(): number {
-    return this.items.length - this.head;
+    return this.queuedLines;
   }
 
   /** Appends lines, dropping the oldest ones if needed; returns how many were dropped. */
   push(lines: readonly string[]): number {
-    let dropped = 0;
+    const droppedBefore = this.droppedLines;
+    let tail = this.blocks.at(-1);
+    // Lines are gathered into one string per block (one native write instead of one per line).
+    let pending = '';
+    let pendingLines = 0;
+    let room = tail ? tail.data.length - tail.end : 0;
+    const flush = () => {
+      if (pendingLines === 0) return;
+      tail!.end += tail!.data.write(pending, tail!.end, 'latin1');
+      tail!.lines += pendingLines;
+      this.queuedBytes += pending.length;
+      this.queuedLines += pendingLines;
+      pending = '';
+      pendingLines = 0;
+      this.dropOldest();
+    };
     for (const line of lines) {
       if (line.length > this.maxBytes) {
-        dropped++;
+        this.droppedLines++;
         continue;
       }
-      while (this.queuedBytes + line.length > this.maxBytes) {
-        this.queuedBytes -= this.items[this.head]!.length;
-        this.head++;
-        dropped++;
+      if (line.length > room - pending.length) {
+        flush();
+        tail = {
+          data: Buffer.allocUnsafeSlow(Math.max(BLOCK_BYTES, line.length)),
+          start: 0,
+          end: 0,
+          lines: 0,
+        };
+        this.blocks.push(tail);
+        room = tail.data.length;
       }
-      this.items.push(line);
-      this.queuedBytes += line.length;
+      pending += line;
+      pendingLines++;
     }
-    this.compact();
-    this.droppedLines += dropped;
-    return dropped;
+    flush();
+    return this.droppedLines - droppedBefore;
   }
 
-  /** Removes lines from the front, whole lines only, up to about `maxChunkBytes`, as one string. */
-  take(maxChunkBytes: number): { chunk: string; lines: number } | undefined {
-    if (this.length === 0) return undefined;
-    let end = this.head;
+  /** Removes whole lines from the front, up to about `maxChunkBytes` (at least one line). */
+  take(maxChunkBytes: number): { chunk: Buffer; lines: number } | undefined {
+    if (this.queuedLines === 0) return undefined;
+    const parts: Buffer[] = [];
     let bytes = 0;
-    while (
-      end < this.items.length &&
-      (end === this.head || bytes + this.items[end]!.length <= maxChunkBytes)
-    ) {
-      bytes += this.items[end]!.length;
-      end++;
+    let lines = 0;
+    while (this.blocks.length > 0) {
+      const block = this.blocks[0]!;
+      const available = block.end - block.start;
+      if (available === 0) {
+        this.blocks.shift();
+        continue;
+      }
+      if (bytes + available <= maxChunkBytes) {
+        parts.push(block.data.subarray(block.start, block.end));
+        bytes += available;
+        lines += block.lines;
+        block.start = block.end;
+        block.lines = 0;
+        continue;
+      }
+      // Only part of this block fits: cut after the last whole line that does (or the first line).
+      // (lastIndexOf counts a negative offset from the end: only search when there is room left.)
+      const limit = block.start + maxChunkBytes - bytes;
+      let cut = limit > block.start ? block.data.lastIndexOf(NL, limit - 1) + 1 : 0;
+      if (cut <= block.start) {
+        if (parts.length > 0) break;
+        cut = block.data.indexOf(NL, block.start) + 1;
+      }
+      const taken = countLines(block.data, block.start, cut);
+      parts.push(block.data.subarray(block.start, cut));
+      bytes += cut - block.start;
+      lines += taken;
+      block.start = cut;
+      block.lines -= taken;
+      break;
     }
-    const chunk = end - this.head === 1 ? this.items[this.head]! : this.items.slice(this.head, end).join('');
-    const lines = end - this.head;
-    this.head = end;
+    this.releaseDrained();
     this.queuedBytes -= bytes;
-    this.compact();
-    return { chunk, lines };
+    this.queuedLines -= lines;
+    return { chunk: parts.length === 1 ? parts[0]! : Buffer.concat(parts, bytes), lines };
   }
 
   /** Puts a chunk that could not be written back at the front (a connection died before the write). */
-  unshift(chunk: string, lines: number): void {
-    const parts = lines === 1 ? [chunk] : chunk.split(/(?<=\n)/);
-    this.items.splice(this.head, 0, ...parts);
+  unshift(chunk: Buffer, lines: number): void {
+    this.blocks.unshift({ data: chunk, start: 0, end: chunk.length, lines });
     this.queuedBytes += chunk.length;
+    this.queuedLines += lines;
     // The bound still holds: drop from the front if the restored chunk overflowed it.
+    this.dropOldest();
+  }
+
+  /** Drops whole lines from the front until the queue is within its bound. */
+  private dropOldest(): void {
     while (this.queuedBytes > this.maxBytes) {
-      this.queuedBytes -= this.items[this.head]!.length;
-      this.head++;
-      this.droppedLines++;
+      const block = this.blocks[0]!;
+      const excess = this.queuedBytes - this.maxBytes;
+      const available = block.end - block.start;
+      let cut = block.end;
+      let dropped = block.lines;
+      if (excess < available) {
+        cut = block.data.indexOf(NL, block.start + excess - 1) + 1;
+        dropped = countLines(block.data, block.start, cut);
+      }
+      this.queuedBytes -= cut - block.start;
+      this.queuedLines -= dropped;
+      this.droppedLines += dropped;
+      block.start = cut;
+      block.lines -= dropped;
+      this.releaseDrained();
     }
   }
 
-  private compact(): void {
-    if (this.head === this.items.length) {
-      this.items = [];
-      this.head = 0;
-    } else if (this.head > 4096 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
+  /**
+   * Lets go of emptied blocks at the front. An emptied block is never written again: a chunk taken
+   * from it may still be on its way to the kernel.
+   */
+  private releaseDrained(): void {
+    while (this.blocks.length > 0 && this.blocks[0]!.start === this.blocks[0]!.end) this.blocks.shift();
   }
 }
