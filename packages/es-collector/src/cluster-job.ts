@@ -24,7 +24,7 @@ import {
   type Responses,
 } from './pipeline.js';
 import { appendSamples, type Sample } from './samples.js';
-import type { ClusterTarget } from './targets.js';
+import { type ClusterTarget, seedLabel } from './targets.js';
 
 /** What the job needs of the HTTP client (tests pass a stub; production an EsClient). */
 export interface EsGetter {
@@ -64,6 +64,8 @@ export class ClusterJob implements Job {
   private readonly naming: NamingScheme;
   private readonly tracker = new CounterTracker();
   private root?: { info: RootInfo; fetchedAtMs: number };
+  /** --local: the name of the node this collector reads, as it last reported it. */
+  private localNode?: string;
   private status: ClusterStatus;
 
   constructor(
@@ -90,6 +92,14 @@ export class ClusterJob implements Job {
 
   private clusterName(): string {
     return this.target.clusterName ?? this.root?.info.clusterName ?? this.target.id;
+  }
+
+  /**
+   * --local: every node's collector writes its own series (`collector.*`) under its node, so none
+   * is written by two collectors. Before the node has ever answered, the seed stands in for it.
+   */
+  private localNodeName(): string {
+    return this.localNode || this.root?.info.nodeName || seedLabel(this.target.seeds[0]!);
   }
 
   private async collect(cycle: Cycle): Promise<void> {
@@ -151,9 +161,16 @@ export class ClusterJob implements Job {
         ]);
         nodesBody = nodes;
         isMaster = false;
-        if (nodes && master) {
+        let localIds: string[] | undefined;
+        try {
+          const local = nodes ? parseNodesStats(nodes.body) : [];
+          localIds = local.map((node) => node.id);
+          if (local[0]) this.localNode = local[0].name;
+        } catch {
+          // A malformed answer is reported as a nodes_stats failure by the mapping below.
+        }
+        if (localIds && master) {
           try {
-            const localIds = parseNodesStats(nodes.body).map((node) => node.id);
             isMaster = localIds.includes(parseMasterNodeId(master.body));
           } catch (error) {
             attempted.set('master_node', true);
@@ -204,7 +221,11 @@ export class ClusterJob implements Job {
 
       const mapped = mapResponses(
         responses,
-        { indices: this.target.indices, healthLevelIndices: this.target.healthLevelIndices },
+        {
+          indices: this.target.indices,
+          healthLevelIndices: this.target.healthLevelIndices,
+          aggregates: !this.target.local,
+        },
         { tracker: this.tracker, atMs: Date.now() },
       );
       for (const [api, reason] of mapped.errors) {
@@ -237,6 +258,7 @@ export class ClusterJob implements Job {
         ...(indicesDropped !== undefined ? { indicesDropped } : {}),
         ...(nodeCount !== undefined ? { nodes: nodeCount } : {}),
         ...(isMaster !== undefined ? { isMaster } : {}),
+        ...(this.target.local ? { node: this.localNodeName() } : {}),
       }),
     );
 

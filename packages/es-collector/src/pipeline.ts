@@ -18,7 +18,7 @@ import {
   rollupName,
   selectIndices,
 } from './index-selection.js';
-import { appendSamples, type HealthStatus, parseHealthStatus, type Sample } from './samples.js';
+import { appendSamples, type HealthStatus, type Path, parseHealthStatus, type Sample } from './samples.js';
 
 /**
  * The pure middle of a cycle: parsed response bodies in, samples out. No I/O, so golden tests and
@@ -46,6 +46,11 @@ export interface MapOptions {
   indices: IndexSelectionOptions;
   /** Emit per-index health (needs `_cluster/health?level=indices`). */
   healthLevelIndices: boolean;
+  /**
+   * Sum/avg/max/min over the nodes of the answer (default true). Off with --local: a collector that
+   * reads one node has no group to aggregate, and every node's collector would write the same series.
+   */
+  aggregates?: boolean;
 }
 
 export interface MapState {
@@ -82,7 +87,7 @@ export function mapResponses(responses: Responses, options: MapOptions, state: M
     for (const node of nodes) appendSamples(result.samples, mapNodeStats(node));
     const derived = deriveNodeMetrics(nodes, state.tracker, state.atMs);
     appendSamples(result.samples, derived.samples);
-    appendSamples(result.samples, aggregateNodes(derived.figures));
+    if (options.aggregates !== false) appendSamples(result.samples, aggregateNodes(derived.figures));
   });
   attempt('indices_stats', (body) => {
     const parsed = parseIndicesStats(body);
@@ -154,27 +159,26 @@ export interface CollectorFigures {
   nodes?: number;
   /** --local only: whether this node is the elected master. */
   isMaster?: boolean;
+  /** --local only: the node this collector reads, under whose name its series go. */
+  node?: string;
 }
 
 export function collectorSamples(figures: CollectorFigures): Sample[] {
-  const samples: Sample[] = [
-    { kind: 'collector', path: ['up'], value: figures.up ? 1 : 0 },
-    { kind: 'collector', path: ['duration_ms'], value: Math.round(figures.durationMs) },
-  ];
+  const samples: Sample[] = [];
+  const node = figures.node !== undefined ? { node: figures.node } : {};
+  const put = (path: Path, value: number) => samples.push({ kind: 'collector', ...node, path, value });
+  put(['up'], figures.up ? 1 : 0);
+  put(['duration_ms'], Math.round(figures.durationMs));
   let total = 0;
   for (const [api, failed] of figures.apiErrors) {
-    samples.push({ kind: 'collector', path: ['errors', api], value: failed ? 1 : 0 });
+    put(['errors', api], failed ? 1 : 0);
     if (failed) total++;
   }
-  samples.push({ kind: 'collector', path: ['errors_total'], value: total });
-  for (const [api, ms] of figures.apiDurationsMs ?? [])
-    samples.push({ kind: 'collector', path: ['api_duration_ms', api], value: Math.round(ms) });
-  if (figures.versionMajor !== undefined)
-    samples.push({ kind: 'collector', path: ['version_major'], value: figures.versionMajor });
-  if (figures.indicesDropped !== undefined)
-    samples.push({ kind: 'collector', path: ['indices_dropped'], value: figures.indicesDropped });
-  if (figures.nodes !== undefined) samples.push({ kind: 'collector', path: ['nodes'], value: figures.nodes });
-  if (figures.isMaster !== undefined)
-    samples.push({ kind: 'collector', path: ['is_master'], value: figures.isMaster ? 1 : 0 });
+  put(['errors_total'], total);
+  for (const [api, ms] of figures.apiDurationsMs ?? []) put(['api_duration_ms', api], Math.round(ms));
+  if (figures.versionMajor !== undefined) put(['version_major'], figures.versionMajor);
+  if (figures.indicesDropped !== undefined) put(['indices_dropped'], figures.indicesDropped);
+  if (figures.nodes !== undefined) put(['nodes'], figures.nodes);
+  if (figures.isMaster !== undefined) put(['is_master'], figures.isMaster ? 1 : 0);
   return samples;
 }

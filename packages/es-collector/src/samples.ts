@@ -21,8 +21,11 @@ export type Sample =
   | { kind: 'pending_tasks'; path: Path; value: number }
   /** sum/avg/max/min of one node metric over a group (`all` or a role). */
   | { kind: 'aggregate'; group: string; path: Path; value: number }
-  /** The collector's own view of this cluster: up, duration, errors per API. */
-  | { kind: 'collector'; path: Path; value: number };
+  /**
+   * The collector's own view of this cluster: up, duration, errors per API. With --local each
+   * collector sees its own node only, and says so: `node` is that node's name.
+   */
+  | { kind: 'collector'; node?: string; path: Path; value: number };
 
 export const HEALTH_STATUSES: readonly HealthStatus[] = ['green', 'yellow', 'red'];
 

@@ -122,6 +122,11 @@ export interface ResolveContext {
 
 export const DEFAULT_SEED = 'http://127.0.0.1:9200';
 
+/** A seed as `host_port` (`es-master-1_9200`): a job's name before ES has told its cluster's. */
+export function seedLabel(seed: URL): string {
+  return `${seed.hostname}_${seed.port || (seed.protocol === 'https:' ? '443' : '80')}`;
+}
+
 export function resolveTargets(config: EsConfig, context: ResolveContext): ClusterTarget[] {
   const readFile = context.readFile ?? ((path: string) => readFileSync(path, 'utf8'));
   const entries: (ClusterFileEntry & { label: string })[] = config.clusters
@@ -274,7 +279,7 @@ function resolveTarget(
       : undefined;
 
   const first = seeds[0]!;
-  const id = entry.name ?? `${first.hostname}_${first.port || (first.protocol === 'https:' ? '443' : '80')}`;
+  const id = entry.name ?? seedLabel(first);
   return {
     id,
     ...(entry.name ? { clusterName: entry.name } : {}),

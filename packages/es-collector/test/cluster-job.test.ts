@@ -11,6 +11,7 @@ import { sharedSkip } from '../../../test/harness/fixtures.js';
 import { EsClient } from '../src/client.js';
 import { ClusterJob } from '../src/cluster-job.js';
 import { DEFAULT_INDEX_SELECTION } from '../src/index-selection.js';
+import { NAMING_SCHEMES } from '../src/naming/index.js';
 import { API_NAMES } from '../src/pipeline.js';
 import type { ClusterTarget } from '../src/targets.js';
 import { byName, fakeCycle } from './helpers.js';
@@ -194,12 +195,19 @@ describe('cluster job against the ES stand-in', { skip }, () => {
       const cycle = fakeCycle();
       await job(target([es.url], { local: true })).run(cycle);
       const names = byName(cycle.lines());
-      assert.equal(names.get('es.test.collector.is_master'), 1);
+      // The recorded node is called Foreigner: its collector reports under it.
+      assert.equal(names.get('es.test.nodes.Foreigner.collector.is_master'), 1);
+      assert.equal(names.get('es.test.nodes.Foreigner.collector.up'), 1);
       assert.equal(es.requestCount('/_nodes/_local/stats'), 1);
       assert.equal(es.requestCount('/_nodes/stats'), 0);
       assert.ok(names.has('es.test.cluster.health.status'));
       assert.ok(names.has('es.test.indices._all.primaries.docs.count'));
-      assert.equal(names.get('es.test.collector.nodes'), 1);
+      assert.equal(names.get('es.test.nodes.Foreigner.collector.nodes'), 1);
+      // What every node's collector would write alike is not written at all.
+      assert.deepEqual(
+        [...names.keys()].filter((name) => /^es\.test\.(collector|aggregates)\./.test(name)),
+        [],
+      );
     } finally {
       await es.close();
     }
@@ -215,13 +223,13 @@ describe('cluster job against the ES stand-in', { skip }, () => {
       const cycle = fakeCycle();
       await job(target([es.url], { local: true })).run(cycle);
       const names = byName(cycle.lines());
-      assert.equal(names.get('es.test.collector.is_master'), 0);
-      assert.equal(names.get('es.test.collector.up'), 1);
+      assert.equal(names.get('es.test.nodes.fyTR8QQ.collector.is_master'), 0);
+      assert.equal(names.get('es.test.nodes.fyTR8QQ.collector.up'), 1);
       for (const path of ['/_cluster/health', '/_cluster/stats', '/_all/_stats', '/_cluster/pending_tasks']) {
         assert.equal(es.requestCount(path), 0, `${path} not asked`);
       }
       assert.ok(
-        ![...names.keys()].some((name) => /^es\.test\.(cluster|indices)\./.test(name)),
+        ![...names.keys()].some((name) => /^es\.test\.(cluster|indices|collector|aggregates)\./.test(name)),
         'nothing cluster-wide sent',
       );
       assert.ok(
@@ -232,6 +240,49 @@ describe('cluster job against the ES stand-in', { skip }, () => {
     } finally {
       await es.close();
     }
+  });
+
+  test('--local with --naming es2graphite: the collector series sit beside the node stats', async () => {
+    const es = await startEsStandin({ version: '1.7.5' });
+    try {
+      const cycle = fakeCycle({ sanitize: NAMING_SCHEMES.es2graphite.sanitize! });
+      await job(target([es.url], { local: true, naming: 'es2graphite' })).run(cycle);
+      const names = byName(cycle.lines());
+      assert.equal(names.get('es.test.foreigner.collector.up'), 1);
+      assert.ok(names.has('es.test.foreigner.jvm.mem.heap_used_in_bytes'));
+      assert.ok(![...names.keys()].some((name) => /^es\.test\.(collector|aggregates)\./.test(name)));
+    } finally {
+      await es.close();
+    }
+  });
+
+  test('--local: a node that stops answering is reported down under its own name', async () => {
+    const es = await startEsStandin({ version: '6.3.2' });
+    try {
+      const j = job(target([es.url], { local: true }));
+      const first = fakeCycle();
+      await j.run(first);
+      assert.equal(byName(first.lines()).get('es.test.nodes.fyTR8QQ.collector.up'), 1);
+      es.fault('*', { kind: 'status', status: 503 });
+      const second = fakeCycle();
+      await assert.rejects(j.run(second), /down/);
+      const names = byName(second.lines());
+      assert.equal(names.get('es.test.nodes.fyTR8QQ.collector.up'), 0);
+      assert.ok(![...names.keys()].some((name) => name.startsWith('es.test.collector.')));
+    } finally {
+      await es.close();
+    }
+  });
+
+  test('--local: a node that has never answered is reported down under its seed', async () => {
+    const j = job(target([`http://127.0.0.1:${await refusedPort()}`], { local: true }));
+    const cycle = fakeCycle();
+    await assert.rejects(j.run(cycle), /down/);
+    const names = [...byName(cycle.lines())];
+    assert.deepEqual(
+      names.filter(([name]) => name.endsWith('.collector.up')),
+      [[`es.test.nodes.127_0_0_1_${j.target.seeds[0]!.port}.collector.up`, 0]],
+    );
   });
 
   test('--once takes a second node stats sample for rates', async () => {

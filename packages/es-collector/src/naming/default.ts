@@ -43,8 +43,10 @@ export const defaultNaming: NamingScheme = {
         return [{ segments: [cluster, 'indices', sample.index, ...sample.path], value: sample.value }];
       case 'aggregate':
         return [{ segments: [cluster, 'aggregates', sample.group, ...sample.path], value: sample.value }];
-      case 'collector':
-        return [{ segments: [cluster, 'collector', ...sample.path], value: sample.value }];
+      case 'collector': {
+        const head = sample.node === undefined ? [cluster] : [cluster, 'nodes', sample.node];
+        return [{ segments: [...head, 'collector', ...sample.path], value: sample.value }];
+      }
     }
   },
 };

@@ -36,9 +36,13 @@ export const es2graphiteNaming: NamingScheme = {
       case 'node_derived':
         return [{ segments: [cluster, sample.node, ...sample.path], value: sample.value }];
       // Index stats were already `indices.<index>...` in es2graphite; the rest is new in Stoker.
+      case 'collector':
+        // A --local collector's own series sit with its node, wherever the scheme puts nodes.
+        return sample.node === undefined
+          ? defaultNaming.nameSample(cluster, sample)
+          : [{ segments: [cluster, sample.node, 'collector', ...sample.path], value: sample.value }];
       case 'index':
       case 'aggregate':
-      case 'collector':
         return defaultNaming.nameSample(cluster, sample);
     }
   },
