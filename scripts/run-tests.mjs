@@ -48,6 +48,6 @@ if (files.length === 0) {
 const result = spawnSync(
   process.execPath,
   ['--conditions=stoker-source', '--import', 'tsx', '--test', '--test-reporter=spec', ...files],
-  { cwd: root, stdio: 'inherit', env: { ...process.env, STOKER_REPO_ROOT: root } },
+  { cwd: root, stdio: 'inherit' },
 );
 process.exit(result.status ?? 1);
