@@ -38,7 +38,7 @@ export interface CollectorOptions {
   naming: NamingScheme;
   hostName: string;
   hostMetrics: boolean;
-  /** Containers read at once; each read opens ~15 small files in parallel. */
+  /** Containers read at once: matters for the Docker stats API fallback (cgroup files are read synchronously). */
   readConcurrency: number;
   intervalMs: number;
   timeoutMs: number;

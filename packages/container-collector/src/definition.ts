@@ -75,7 +75,8 @@ export const containerOptions = {
     boolean: true,
   }),
   readConcurrency: opt({
-    describe: 'Containers whose cgroup files are read at once',
+    describe:
+      "Containers read at once through Docker's stats API when their cgroup files cannot be read (cgroup files themselves are read synchronously: they are kernel memory)",
     parse: parsers.integer({ min: 1, max: 256 }),
     default: 16,
   }),

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, statfs } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { CounterTracker } from '@stoker/shared';
@@ -8,9 +8,11 @@ import { networkMetrics } from './metrics.js';
 import { type InterfaceCounters, parseNetDev } from './procfs/net-dev.js';
 
 /**
- * The host itself, so "containers vs host" is one graph. Memory and disks come from systeminformation;
- * CPU comes from `/proc/stat` directly because `si.currentLoad()` runs `execSync('cat /proc/stat')`,
- * which would block the event loop every cycle, and it keeps hidden state between calls.
+ * The host itself, so "containers vs host" is one graph. Memory comes from systeminformation. CPU
+ * comes from `/proc/stat` directly because `si.currentLoad()` runs `execSync('cat /proc/stat')`, which
+ * would block the event loop every cycle, and keeps hidden state between calls. Disks come from the
+ * mount table and statfs(2) for the same reason: `si.fsSize()` runs `execSync('cat /proc/mounts')` and
+ * spawns `df` on every call (a blocked event loop and two processes per cycle).
  */
 export interface CpuTimes {
   /** Ticks spent doing anything but idle/iowait. */
@@ -66,11 +68,55 @@ const CONTAINER_MOUNT = /\/(docker|containers|kubelet|mesos\/slaves)\//;
 /** Files Docker bind-mounts into every container (the agent's own, when it runs in one): not disks. */
 const DOCKER_FILE_MOUNTS = new Set(['/etc/hosts', '/etc/hostname', '/etc/resolv.conf']);
 
+/** `/proc/mounts` escapes space, tab, newline and backslash as octal (`\\040`). */
+function unescapeMountField(field: string): string {
+  return field.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(Number.parseInt(octal, 8)));
+}
+
+/**
+ * The real filesystems of a mount table (`/proc/<pid>/mounts` format), once each: pseudo and
+ * container filesystems, Docker's bind-mounted files and a device mounted again elsewhere (a bind
+ * mount, as `df` shows it once) are left out.
+ */
+export function hostMounts(text: string): { fs: string; mount: string }[] {
+  const seen = new Set<string>();
+  const mounts: { fs: string; mount: string }[] = [];
+  for (const line of text.split('\n')) {
+    const [rawFs, rawMount, type] = line.split(' ');
+    if (!rawFs || !rawMount || !type || PSEUDO_FS.has(type)) continue;
+    const fs = unescapeMountField(rawFs);
+    const mount = unescapeMountField(rawMount);
+    if (!fs.startsWith('/') || CONTAINER_MOUNT.test(mount) || DOCKER_FILE_MOUNTS.has(mount) || seen.has(fs))
+      continue;
+    seen.add(fs);
+    mounts.push({ fs, mount });
+  }
+  return mounts;
+}
+
+async function readDisks(): Promise<HostSample['disks']> {
+  const table = await readFile('/proc/self/mounts', 'utf8').catch(() => '');
+  const disks = await Promise.all(
+    hostMounts(table).map(async ({ mount }) => {
+      try {
+        const stats = await statfs(mount);
+        const sizeBytes = stats.blocks * stats.bsize;
+        return sizeBytes > 0
+          ? { mount, sizeBytes, usedBytes: (stats.blocks - stats.bfree) * stats.bsize }
+          : undefined;
+      } catch {
+        return undefined; // unmounted meanwhile, or not ours to read
+      }
+    }),
+  );
+  return disks.filter((disk) => disk !== undefined);
+}
+
 export async function readHost(procRoot: string): Promise<HostSample> {
   const [stat, memory, disks, netDev] = await Promise.all([
     readFile(join(procRoot, 'stat'), 'utf8').catch(() => ''),
     si.mem().catch(() => undefined),
-    si.fsSize().catch(() => []),
+    readDisks(),
     // PID 1's namespace is the host's even when the agent runs in a container with the host's /proc.
     readFile(join(procRoot, '1', 'net', 'dev'), 'utf8').catch(() => ''),
   ]);
@@ -85,15 +131,7 @@ export async function readHost(procRoot: string): Promise<HostSample> {
       swapUsedBytes: memory.swapused,
     },
     load: [load[0] ?? 0, load[1] ?? 0, load[2] ?? 0],
-    disks: disks
-      .filter(
-        (disk) =>
-          !PSEUDO_FS.has(disk.type) &&
-          !CONTAINER_MOUNT.test(disk.mount) &&
-          !DOCKER_FILE_MOUNTS.has(disk.mount) &&
-          disk.size > 0,
-      )
-      .map((disk) => ({ mount: disk.mount, sizeBytes: disk.size, usedBytes: disk.used })),
+    disks,
     // Container veth ends come and go with containers and repeat their traffic: not host interfaces.
     interfaces: parseNetDev(netDev).filter((nic) => !nic.name.startsWith('veth')),
   };

@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readPseudoFile } from '../pseudo-file.js';
 
 /** Counters of one interface in a container's network namespace (cumulative since the interface appeared). */
 export interface InterfaceCounters {
@@ -46,6 +46,7 @@ export function parseNetDev(text: string): InterfaceCounters[] {
   return interfaces;
 }
 
+/** Synchronous, like the cgroup files (see `readCgroupFiles`): procfs is generated in memory. */
 export async function readNetDev(procRoot: string, pid: number): Promise<InterfaceCounters[]> {
-  return parseNetDev(await readFile(join(procRoot, String(pid), 'net', 'dev'), 'utf8'));
+  return parseNetDev(readPseudoFile(join(procRoot, String(pid), 'net', 'dev')));
 }
