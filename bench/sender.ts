@@ -361,7 +361,8 @@ async function main(): Promise<void> {
     met: maxOf(outages.map((x) => x.maxQueueBytes)) <= bound,
   });
   verdicts.push({
-    target: 'memory stays within the bound: RSS growth ≤ 2× the queue bound (the bound, plus the heap and garbage of the lines being pushed)',
+    target:
+      'memory stays within the bound: RSS growth ≤ 2× the queue bound (the bound, plus the heap and garbage of the lines being pushed)',
     measured: `${formatMiB(maxOf(growth))} growth for a ${formatMiB(bound)} bound`,
     met: maxOf(growth) <= 2 * bound,
   });
