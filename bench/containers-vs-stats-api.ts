@@ -404,9 +404,9 @@ try {
     await cpuShare(dockerd, count);
   }
   if (Number(flags['rss-cycles']) > 0) await rssOverCycles(dockerd, Math.max(...SIZES));
+  for (const section of sections) console.log(`${section}\n`);
+  console.log(`### Targets\n\n${verdictTable(verdicts)}\n\n${loadNow()} at the end`);
 } finally {
   log('removing containers and stopping the private dockerd');
   await dockerd.stop();
 }
-for (const section of sections) console.log(`${section}\n`);
-console.log(`### Targets\n\n${verdictTable(verdicts)}\n\n${loadNow()} at the end`);
