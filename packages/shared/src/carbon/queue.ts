@@ -15,6 +15,8 @@ interface Block {
   end: number;
   /** Lines in `[start, end)`. */
   lines: number;
+  /** Some of `data` was handed out (taken, or put back by `unshift`): it may still be in flight. */
+  lent: boolean;
 }
 
 /** Newlines in `data[from, to)`: the lines in that range (it always ends on a line's end). */
@@ -34,6 +36,11 @@ export class LineQueue {
   private readonly blocks: Block[] = [];
   private queuedBytes = 0;
   private queuedLines = 0;
+  /**
+   * A dropped block that nothing outside ever saw, kept for the next allocation: during an outage
+   * every new block would otherwise leave a dropped one as garbage (external memory the GC frees late).
+   */
+  private spare: Buffer | undefined;
   /** Lines dropped because the queue was full (oldest first), since start. */
   droppedLines = 0;
 
@@ -75,10 +82,11 @@ export class LineQueue {
       if (line.length > room - pending.length) {
         flush();
         tail = {
-          data: Buffer.allocUnsafeSlow(Math.max(BLOCK_BYTES, line.length)),
+          data: this.newBlockData(line.length),
           start: 0,
           end: 0,
           lines: 0,
+          lent: false,
         };
         this.blocks.push(tail);
         room = tail.data.length;
@@ -100,9 +108,10 @@ export class LineQueue {
       const block = this.blocks[0]!;
       const available = block.end - block.start;
       if (available === 0) {
-        this.blocks.shift();
+        this.release(this.blocks.shift()!);
         continue;
       }
+      block.lent = true;
       if (bytes + available <= maxChunkBytes) {
         parts.push(block.data.subarray(block.start, block.end));
         bytes += available;
@@ -135,7 +144,7 @@ export class LineQueue {
 
   /** Puts a chunk that could not be written back at the front (a connection died before the write). */
   unshift(chunk: Buffer, lines: number): void {
-    this.blocks.unshift({ data: chunk, start: 0, end: chunk.length, lines });
+    this.blocks.unshift({ data: chunk, start: 0, end: chunk.length, lines, lent: true });
     this.queuedBytes += chunk.length;
     this.queuedLines += lines;
     // The bound still holds: drop from the front if the restored chunk overflowed it.
@@ -168,6 +177,21 @@ export class LineQueue {
    * from it may still be on its way to the kernel.
    */
   private releaseDrained(): void {
-    while (this.blocks.length > 0 && this.blocks[0]!.start === this.blocks[0]!.end) this.blocks.shift();
+    while (this.blocks.length > 0 && this.blocks[0]!.start === this.blocks[0]!.end)
+      this.release(this.blocks.shift()!);
+  }
+
+  /** Keeps an emptied block's buffer as the spare when nothing outside can still hold it. */
+  private release(block: Block): void {
+    if (!block.lent && block.data.length === BLOCK_BYTES) this.spare ??= block.data;
+  }
+
+  private newBlockData(lineLength: number): Buffer {
+    const spare = this.spare;
+    if (spare && lineLength <= BLOCK_BYTES) {
+      this.spare = undefined;
+      return spare;
+    }
+    return Buffer.allocUnsafeSlow(Math.max(BLOCK_BYTES, lineLength));
   }
 }
