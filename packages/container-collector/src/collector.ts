@@ -1,7 +1,7 @@
 import { access } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CounterTracker, type Cycle, DistinctNames, type Job } from '@stoker/shared';
+import { CounterTracker, type Cycle, type Job } from '@stoker/shared';
 import pLimit from 'p-limit';
 import type { Logger } from 'pino';
 import type { MeasuredContainer } from './aggregate.js';
@@ -101,12 +101,11 @@ export class ContainerCollector implements Job {
     }
     const started = Date.now();
     const { containers, hostMetrics } = await this.sample(cycle.signal);
-    // Container names, label values and app ids that sanitise alike (`web.1`, `web_1`) are told apart.
-    const names = new DistinctNames();
+    // Container names, label values and app ids that sanitise alike (`web.1`, `web_1`) are told apart
+    // by the runtime when the cycle is named.
     this.options.naming.render({ host: this.options.hostName, containers, hostMetrics }, (segments, value) =>
-      names.add(segments, value),
+      cycle.emit(segments, value),
     );
-    names.flush((segments, value) => cycle.emit(segments, value));
     this.lastCycle = {
       at: new Date(started).toISOString(),
       containers: containers.length,

@@ -15,7 +15,7 @@ import { nodesStatsPath, parseNodesStats } from './collectors/nodes-stats.js';
 import { PENDING_TASKS_PATH, supportsPendingTasks } from './collectors/pending-tasks.js';
 import { parseRoot, ROOT_PATH, type RootInfo } from './collectors/root.js';
 import { deriveNodeMetrics } from './derive.js';
-import { emitSamples, NAMING_SCHEMES, type NamingScheme } from './naming/index.js';
+import { NAMING_SCHEMES, type NamingScheme } from './naming/index.js';
 import {
   type ApiName,
   CLUSTER_WIDE_APIS,
@@ -263,7 +263,9 @@ export class ClusterJob implements Job {
     );
 
     const cluster = this.clusterName();
-    emitSamples(this.naming, cluster, samples, (segments, value) => cycle.emit(segments, value));
+    for (const sample of samples) {
+      for (const named of this.naming.nameSample(cluster, sample)) cycle.emit(named.segments, named.value);
+    }
     this.status = {
       cluster,
       seeds: this.target.seeds.map((seed) => seed.origin),

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { CounterTracker, LineBatch } from '@stoker/shared';
+import { CounterTracker } from '@stoker/shared';
 import { sharedSkip } from '../../../test/harness/fixtures.js';
 import { mapClusterHealth } from '../src/collectors/cluster-health.js';
 import { mapClusterStats } from '../src/collectors/cluster-stats.js';
@@ -10,10 +10,10 @@ import { mapNodeStats, parseNodesStats } from '../src/collectors/nodes-stats.js'
 import { mapPendingTasks } from '../src/collectors/pending-tasks.js';
 import { parseRoot } from '../src/collectors/root.js';
 import { DEFAULT_INDEX_SELECTION } from '../src/index-selection.js';
-import { emitSamples, NAMING_SCHEMES } from '../src/naming/index.js';
+import { NAMING_SCHEMES } from '../src/naming/index.js';
 import { mapResponses } from '../src/pipeline.js';
 import type { Sample } from '../src/samples.js';
-import { fixtureFiles, readFixture } from './helpers.js';
+import { fixtureFiles, namedLines, readFixture } from './helpers.js';
 
 /**
  * Every real recording under ../shared/fixtures/es goes through the same assertions, whatever its
@@ -25,12 +25,7 @@ const files = (match: RegExp): string[] => (skip ? [] : fixtureFiles(match));
 
 function assertNamesValid(samples: readonly Sample[], file: string): void {
   for (const scheme of Object.values(NAMING_SCHEMES)) {
-    const batch = new LineBatch({
-      prefix: ['es'],
-      timestampSec: 1,
-      ...(scheme.sanitize ? { sanitize: scheme.sanitize } : {}),
-    });
-    emitSamples(scheme, 'cluster', samples, (segments, value) => batch.add(segments, value));
+    const batch = namedLines(scheme, 'cluster', samples, 1);
     assert.equal(
       batch.dropped.non_finite + batch.dropped.too_long,
       0,

@@ -3,12 +3,12 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { CounterTracker, LineBatch } from '@stoker/shared';
+import { CounterTracker } from '@stoker/shared';
 import { sharedSkip } from '../../../test/harness/fixtures.js';
 import { DEFAULT_INDEX_SELECTION } from '../src/index-selection.js';
-import { emitSamples, NAMING_SCHEMES, type NamingSchemeName } from '../src/naming/index.js';
+import { NAMING_SCHEMES, type NamingSchemeName } from '../src/naming/index.js';
 import { type ApiName, mapResponses, type Responses } from '../src/pipeline.js';
-import { readFixture } from './helpers.js';
+import { namedLines, readFixture } from './helpers.js';
 
 /**
  * Golden cases as folders (testcases/<case>/): `input.json` names the recorded responses and the
@@ -52,12 +52,7 @@ function render(input: CaseInput): string {
   );
   assert.deepEqual([...result.errors], [], 'every response maps');
   const scheme = NAMING_SCHEMES[input.naming];
-  const batch = new LineBatch({
-    prefix: ['es'],
-    timestampSec: TIMESTAMP,
-    ...(scheme.sanitize ? { sanitize: scheme.sanitize } : {}),
-  });
-  emitSamples(scheme, input.cluster, result.samples, (segments, value) => batch.add(segments, value));
+  const batch = namedLines(scheme, input.cluster, result.samples, TIMESTAMP);
   const keep = input.keep.map((pattern) => new RegExp(pattern));
   return batch.lines
     .filter((line) => keep.some((re) => re.test(line.split(' ')[0]!)))

@@ -1,8 +1,10 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { type Cycle, LineBatch } from '@stoker/shared';
+import { type Cycle, DistinctNames, LineBatch, type SegmentSanitizer } from '@stoker/shared';
 import pino from 'pino';
 import { sharedPath } from '../../../test/harness/fixtures.js';
+import type { NamingScheme } from '../src/naming/index.js';
+import type { Sample } from '../src/samples.js';
 
 export const FIXTURES_ES = sharedPath('fixtures', 'es');
 
@@ -55,15 +57,39 @@ export function fakeCycle(
     emitted,
     warnings,
     lines() {
-      const batch = new LineBatch({
-        prefix: ['es'],
-        timestampSec: 1_700_000_000,
-        ...(options.sanitize ? { sanitize: options.sanitize } : {}),
-      });
-      for (const sample of emitted) batch.add(sample.segments, sample.value);
-      return batch.lines.map((line) => line.trimEnd());
+      return carbonLines(emitted, options.sanitize, 1_700_000_000).lines.map((line) => line.trimEnd());
     },
   };
+}
+
+/**
+ * The carbon lines (prefix `es`) the runtime makes of a cycle's emitted samples: look-alike raw
+ * segments told apart (`DistinctNames`), each sanitised once, formatted by `LineBatch`.
+ */
+export function carbonLines(
+  emitted: Iterable<{ segments: readonly (string | number)[]; value: unknown }>,
+  sanitize: SegmentSanitizer | undefined,
+  timestampSec: number,
+): LineBatch {
+  const names = new DistinctNames(sanitize);
+  for (const sample of emitted) names.add(sample.segments, sample.value);
+  const batch = new LineBatch({ prefix: ['es'], timestampSec, sanitize: (segment) => segment });
+  names.flush((segments, value) => batch.add(segments, value));
+  return batch;
+}
+
+/** The carbon lines of a cycle's samples named by `scheme` (what the cluster job emits). */
+export function namedLines(
+  scheme: NamingScheme,
+  cluster: string,
+  samples: readonly Sample[],
+  timestampSec: number,
+): LineBatch {
+  return carbonLines(
+    samples.flatMap((sample) => scheme.nameSample(cluster, sample)),
+    scheme.sanitize,
+    timestampSec,
+  );
 }
 
 /** name → value of carbon lines (`name value ts`). */

@@ -149,7 +149,7 @@ export function parseNodesStats(body: unknown): NodeEntry[] {
  * Names nodes by their ES name. Several ES nodes share a host here (told apart by port), and a
  * re-created container may reuse a name: identical names get a short node id appended, so two
  * nodes never write into one series. Names that only become alike once sanitised (`data.1`,
- * `data_1`) are told apart later, when the cycle is named (`emitSamples`, `DistinctNames`).
+ * `data_1`) are told apart later, when the runtime names the cycle (`DistinctNames`).
  */
 export function displayNames(nodes: readonly (readonly [string, NodeStats])[]): Map<string, string> {
   const byName = new Map<string, string[]>();

@@ -21,7 +21,11 @@ export interface Cycle {
   /** True under `--once`: a job that derives rates takes its own second sample. */
   readonly once: boolean;
   readonly log: Logger;
-  /** One sample: raw name segments after the prefix (each is sanitised) and a number or boolean. */
+  /**
+   * One sample: raw name segments after the prefix and a number or boolean. Each segment is
+   * sanitised, and raw segments that sanitise alike within one scope in this cycle (`data.1`,
+   * `data_1`) are told apart (`DistinctNames`), so no two sources share a series.
+   */
   emit(segments: readonly (string | number)[], value: unknown): void;
 }
 

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { alignTimestamp, type DropReason, LineBatch } from '../carbon/lines.js';
-import { parsePrefix, tagSuffix } from '../carbon/names.js';
+import { DistinctNames, parsePrefix, tagSuffix } from '../carbon/names.js';
 import { CarbonSender } from '../carbon/sender.js';
 import type { AgentDefinition } from './agent-definition.js';
 import { ConfigError, type ConfigOf, loadConfig, type OptionSpecs } from './config.js';
@@ -211,11 +211,14 @@ class Runtime<S extends OptionSpecs> {
 
   private async runJob(job: Job, tickAtMs: number, signal: AbortSignal): Promise<void> {
     const state = this.states.get(job.name);
+    // Samples are named when the job settles: raw segments that sanitise alike within one scope
+    // (`data.1`, `data_1`) are told apart, and each segment is sanitised there, once.
+    const names = new DistinctNames(job.sanitize);
     const batch = new LineBatch({
       prefix: this.prefix,
       timestampSec: alignTimestamp(tickAtMs, job.intervalMs),
       tagSuffix: this.tags,
-      ...(job.sanitize ? { sanitize: job.sanitize } : {}),
+      sanitize: alreadySanitised,
     });
     const cycle: Cycle = {
       job: job.name,
@@ -224,9 +227,7 @@ class Runtime<S extends OptionSpecs> {
       timestampSec: alignTimestamp(tickAtMs, job.intervalMs),
       once: this.config.once,
       log: this.log.child({ job: job.name }),
-      emit: (segments, value) => {
-        batch.add(segments, value);
-      },
+      emit: (segments, value) => names.add(segments, value),
     };
     const started = performance.now();
     let failure: unknown;
@@ -238,9 +239,10 @@ class Runtime<S extends OptionSpecs> {
     if (abortedForShutdown(signal)) {
       // Cut short because the agent is stopping: whatever failed, failed because of the abort, so
       // nothing of this cycle is sent, counted or logged as a failure of its target.
-      this.log.debug({ job: job.name, lines_discarded: batch.lines.length }, 'cycle aborted by shutdown');
+      this.log.debug({ job: job.name }, 'cycle aborted by shutdown');
       return;
     }
+    names.flush((segments, value) => batch.add(segments, value));
     this.sender.send(batch.lines);
     this.dropped.non_finite += batch.dropped.non_finite;
     this.dropped.too_long += batch.dropped.too_long;
@@ -339,3 +341,6 @@ class Runtime<S extends OptionSpecs> {
     return 0;
   }
 }
+
+/** Segments from `DistinctNames` are sanitised already (by the job's own sanitiser). */
+const alreadySanitised = (segment: string): string => segment;
