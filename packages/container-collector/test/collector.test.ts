@@ -3,8 +3,8 @@ import { mkdir, mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import type { Cycle } from '@stoker/shared';
 import type { Logger } from 'pino';
+import { recordingCycle } from '../../../test/harness/cycle.js';
 import { sharedPath, sharedSkip } from '../../../test/harness/fixtures.js';
 import type { CgroupLayout } from '../src/cgroup/locate.js';
 import { ContainerCollector, type ContainerSource } from '../src/collector.js';
@@ -21,18 +21,6 @@ function fakeLog(lines: string[]): Logger {
     child: () => log,
   };
   return log as unknown as Logger;
-}
-
-function fakeCycle(emitted: Map<string, number>, once: boolean): Cycle {
-  return {
-    job: 'containers',
-    signal: new AbortController().signal,
-    startedAtMs: Date.now(),
-    timestampSec: Math.floor(Date.now() / 1000),
-    once,
-    log: fakeLog([]),
-    emit: (segments, value) => emitted.set(segments.join('.'), value as number),
-  };
 }
 
 const identity = (id: string, name: string): ContainerIdentity => ({
@@ -96,8 +84,9 @@ test('collector: reads a v2 cgroup, falls back to Docker stats for an unreadable
     log: fakeLog(logs),
     onceGapMs: 10,
   });
-  const emitted = new Map<string, number>();
-  await collector.run(fakeCycle(emitted, true));
+  const cycle = recordingCycle({ job: 'containers', once: true });
+  await collector.run(cycle);
+  const emitted = cycle.byName();
 
   assert.equal(emitted.get('h.containers.es-data-1.memory.usage_bytes'), 13_071_106_048);
   assert.equal(
@@ -126,9 +115,10 @@ test('collector: reads a v2 cgroup, falls back to Docker stats for an unreadable
   // A container that vanishes (gone from discovery, cgroup gone) just stops: no log line, no throw.
   containers.delete(readable);
   await rm(join(root, 'docker', readable));
-  const next = new Map<string, number>();
   const logsBefore = logs.length;
-  await collector.run(fakeCycle(next, false));
+  const nextCycle = recordingCycle({ job: 'containers' });
+  await collector.run(nextCycle);
+  const next = nextCycle.byName();
   assert.ok(![...next.keys()].some((name) => name.includes('es-data-1')));
   assert.equal(logs.length, logsBefore);
 });
@@ -151,8 +141,9 @@ test('collector: an unreachable Docker fails the cycle but still emits what it h
     timeoutMs: 9_000,
     log: fakeLog([]),
   });
-  const emitted = new Map<string, number>();
-  await assert.rejects(collector.run(fakeCycle(emitted, false)), /Docker not reachable: connect ENOENT/);
+  const cycle = recordingCycle({ job: 'containers' });
+  await assert.rejects(collector.run(cycle), /Docker not reachable: connect ENOENT/);
+  const emitted = cycle.byName();
   assert.ok(emitted.get('h.host.cpu.count')! >= 1);
   assert.equal(emitted.get('h.all.instances'), 0);
 });

@@ -4,6 +4,7 @@ import {
   CounterTracker,
   type Cycle,
   type Job,
+  LeafNames,
   type SegmentSanitizer,
 } from '@stoker/shared';
 import { EsRequestError, type EsResponse } from './client.js';
@@ -15,7 +16,7 @@ import { nodesStatsPath, parseNodesStats } from './collectors/nodes-stats.js';
 import { PENDING_TASKS_PATH, supportsPendingTasks } from './collectors/pending-tasks.js';
 import { parseRoot, ROOT_PATH, type RootInfo } from './collectors/root.js';
 import { deriveNodeMetrics } from './derive.js';
-import { NAMING_SCHEMES, type NamingScheme } from './naming/index.js';
+import { NAMING_SCHEMES, type NamingScheme, nameSamples } from './naming/index.js';
 import {
   type ApiName,
   CLUSTER_WIDE_APIS,
@@ -63,6 +64,8 @@ export class ClusterJob implements Job {
   readonly sanitize?: SegmentSanitizer;
   private readonly naming: NamingScheme;
   private readonly tracker = new CounterTracker();
+  /** The names of every leaf path below a node's or index's head, kept across cycles. */
+  private readonly leafNames: LeafNames;
   private root?: { info: RootInfo; fetchedAtMs: number };
   /** --local: the name of the node this collector reads, as it last reported it. */
   private localNode?: string;
@@ -79,6 +82,7 @@ export class ClusterJob implements Job {
     this.timeoutMs = target.intervalMs;
     this.naming = NAMING_SCHEMES[target.naming];
     if (this.naming.sanitize) this.sanitize = this.naming.sanitize;
+    this.leafNames = new LeafNames(this.naming.sanitize);
     this.status = { cluster: this.clusterName(), seeds: target.seeds.map((seed) => seed.origin) };
   }
 
@@ -263,9 +267,7 @@ export class ClusterJob implements Job {
     );
 
     const cluster = this.clusterName();
-    for (const sample of samples) {
-      for (const named of this.naming.nameSample(cluster, sample)) cycle.emit(named.segments, named.value);
-    }
+    nameSamples(cycle, this.naming, cluster, samples, this.leafNames);
     this.status = {
       cluster,
       seeds: this.target.seeds.map((seed) => seed.origin),

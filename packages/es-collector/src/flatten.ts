@@ -1,13 +1,12 @@
+import { type LeafName, LeafNames } from '@stoker/shared';
+
 /**
- * Walks a JSON response and yields every numeric leaf with its path. ES adds fields in every minor
+ * Walks a JSON response and visits every numeric leaf with its path. ES adds fields in every minor
  * version, so nothing here knows the full shape: numbers and booleans (as 0/1) are kept, strings are
  * skipped (human-readable duplicates such as `"size": "2.6kb"`), and arrays are either keyed by their
- * natural key or skipped when unbounded or meaningless as series.
+ * natural key or skipped when unbounded or meaningless as series. Paths are `LeafName`s: a walk
+ * builds no path of its own, so a million leaves cost a million map lookups and nothing more.
  */
-export interface Leaf {
-  path: string[];
-  value: number;
-}
 
 /** How one array (found at a path) becomes keyed children; undefined skips the array. */
 export type ArrayKeyer = (
@@ -29,44 +28,56 @@ export interface FlattenRules {
 }
 
 const MAX_DEPTH = 12;
+const NUMERIC = /^-?\d+(\.\d+)?$/;
 
-export function* numericLeaves(
-  value: unknown,
-  rules: FlattenRules = {},
-  path: string[] = [],
-): Generator<Leaf> {
-  if (path.length > MAX_DEPTH) return;
+export type LeafVisitor = (leaf: LeafName, value: number) => void;
+
+/** Visits every numeric leaf of `value` below `at` (the leaf name of `value` itself). */
+export function forEachLeaf(value: unknown, rules: FlattenRules, at: LeafName, visit: LeafVisitor): void {
+  if (at.keys.length > MAX_DEPTH) return;
   if (typeof value === 'number') {
-    if (Number.isFinite(value) && !rules.isUnknown?.(path, value)) yield { path, value };
+    if (Number.isFinite(value) && !rules.isUnknown?.(at.keys, value)) visit(at, value);
     return;
   }
   if (typeof value === 'boolean') {
-    yield { path, value: value ? 1 : 0 };
+    visit(at, value ? 1 : 0);
     return;
   }
   if (typeof value === 'string') {
-    if (/^-?\d+(\.\d+)?$/.test(value) && rules.numericString?.(path)) {
+    if (NUMERIC.test(value) && rules.numericString?.(at.keys)) {
       const number = Number(value);
       // A cgroup "unlimited" is 2^63 rounded to a page; not a useful series.
-      if (Number.isFinite(number) && Math.abs(number) < 2 ** 62) yield { path, value: number };
+      if (Number.isFinite(number) && Math.abs(number) < 2 ** 62) visit(at, number);
     }
     return;
   }
   if (value === null || typeof value !== 'object') return;
-  const dotted = path.join('.');
   if (Array.isArray(value)) {
-    const keyer = rules.arrays?.[dotted];
-    const keyed = keyer?.(value, path);
+    const keyed = rules.arrays?.[at.rawPath]?.(value, at.keys);
     if (!keyed) return;
-    for (const [key, item] of keyed) yield* numericLeaves(item, rules, [...path, key]);
+    for (const [key, item] of keyed) forEachLeaf(item, rules, at.child(key), visit);
     return;
   }
-  for (const [key, child] of Object.entries(value)) {
-    if (rules.skipKeys?.has(key)) continue;
-    const childPath = [...path, key];
-    if (rules.skipPaths?.has(childPath.join('.'))) continue;
-    yield* numericLeaves(child, rules, childPath);
+  const { skipKeys, skipPaths } = rules;
+  for (const key in value) {
+    if (skipKeys?.has(key)) continue;
+    const child = at.child(key);
+    if (skipPaths?.has(child.rawPath)) continue;
+    forEachLeaf((value as Record<string, unknown>)[key], rules, child, visit);
   }
+}
+
+/** Raw paths of the small answers (health, cluster stats): names are given later, by the naming scheme. */
+const rawPaths = new LeafNames();
+
+/** Every numeric leaf of a small answer, as raw path and value. */
+export function numericLeaves(
+  value: unknown,
+  rules: FlattenRules = {},
+): { path: readonly string[]; value: number }[] {
+  const leaves: { path: readonly string[]; value: number }[] = [];
+  forEachLeaf(value, rules, rawPaths.root, (leaf, number) => leaves.push({ path: leaf.keys, value: number }));
+  return leaves;
 }
 
 /** Keys array items by a string field (`path` of fs.data, `device_name`...); duplicates get `_2`, `_3`. */

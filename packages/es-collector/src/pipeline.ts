@@ -84,16 +84,16 @@ export function mapResponses(responses: Responses, options: MapOptions, state: M
   attempt('nodes_stats', (body) => {
     const nodes = parseNodesStats(body);
     result.nodes = nodes;
-    for (const node of nodes) appendSamples(result.samples, mapNodeStats(node));
+    for (const node of nodes) result.samples.push(mapNodeStats(node));
     const derived = deriveNodeMetrics(nodes, state.tracker, state.atMs);
     appendSamples(result.samples, derived.samples);
     if (options.aggregates !== false) appendSamples(result.samples, aggregateNodes(derived.figures));
   });
   attempt('indices_stats', (body) => {
     const parsed = parseIndicesStats(body);
-    appendSamples(result.samples, mapIndexStats('_all', parsed.all));
+    result.samples.push(mapIndexStats('_all', parsed.all));
     const selection = selectIndices(parsed.indices, options.indices);
-    for (const [name, stats] of selection.kept) appendSamples(result.samples, mapIndexStats(name, stats));
+    for (const [name, stats] of selection.kept) result.samples.push(mapIndexStats(name, stats));
     result.indicesDropped = selection.dropped;
     reportedAs = selection.reportedAs;
   });

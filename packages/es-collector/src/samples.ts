@@ -3,6 +3,9 @@
  * the cluster's health...) but not how they are named. A naming scheme (src/naming/) turns each into
  * carbon name segments, so the two schemes share every line of parsing and deriving.
  */
+import type { IndexStats } from './collectors/indices-stats.js';
+import type { NodeStats } from './collectors/nodes-stats.js';
+
 export type HealthStatus = 'green' | 'yellow' | 'red';
 
 export type Path = readonly string[];
@@ -12,12 +15,15 @@ export type Sample =
   | { kind: 'health'; index?: string; path: Path; value: number }
   | { kind: 'health_status'; index?: string; status: HealthStatus }
   | { kind: 'cluster_stats'; path: Path; value: number }
-  /** A leaf of one node's `_nodes/stats` entry, path as ES nests it (`jvm.mem.heap_used_in_bytes`). */
-  | { kind: 'node'; node: string; path: Path; value: number }
+  /**
+   * One node's whole `_nodes/stats` entry: each numeric leaf is a series, under its path as ES nests
+   * it (`jvm.mem.heap_used_in_bytes`). Walked once, when the cycle is named (`treeLeaves`).
+   */
+  | { kind: 'node'; node: string; stats: NodeStats }
   /** Rates, latencies and percents computed here (`rates.indexing.index_per_s`). */
   | { kind: 'node_derived'; node: string; path: Path; value: number }
-  /** A leaf of one index (or `_all`, or a date-suffix rollup); path starts with primaries|total. */
-  | { kind: 'index'; index: string; path: Path; value: number }
+  /** One index (or `_all`, or a date-suffix rollup): its primaries and total, each leaf a series. */
+  | { kind: 'index'; index: string; stats: IndexStats }
   | { kind: 'pending_tasks'; path: Path; value: number }
   /** sum/avg/max/min of one node metric over a group (`all` or a role). */
   | { kind: 'aggregate'; group: string; path: Path; value: number }

@@ -59,9 +59,9 @@ describe('cluster job against the ES stand-in', { skip }, () => {
       const cycle = fakeCycle({ timeoutMs: 60_000 });
       await j.run(cycle);
       assert.deepEqual(cycle.warnings, []);
-      const up = cycle.emitted.find((sample) => sample.segments.join('.') === 'big.collector.up');
-      assert.equal(up?.value, 1);
-      assert.ok(cycle.emitted.length > 400_000, `${cycle.emitted.length} samples`);
+      const lines = cycle.byName();
+      assert.equal(lines.get('es.big.collector.up'), 1);
+      assert.ok(lines.size > 400_000, `${lines.size} series`);
     } finally {
       await es.close();
     }

@@ -1,9 +1,11 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { type Cycle, DistinctNames, LineBatch, type SegmentSanitizer } from '@stoker/shared';
-import pino from 'pino';
+import { DistinctNames, type LeafName, LeafNames, LineBatch, type SegmentSanitizer } from '@stoker/shared';
+import { type RecordingCycle, recordingCycle } from '../../../test/harness/cycle.js';
 import { sharedPath } from '../../../test/harness/fixtures.js';
-import type { NamingScheme } from '../src/naming/index.js';
+import { indexLeaves } from '../src/collectors/indices-stats.js';
+import { nodeLeaves } from '../src/collectors/nodes-stats.js';
+import { type NamingScheme, nameSamples } from '../src/naming/index.js';
 import type { Sample } from '../src/samples.js';
 
 export const FIXTURES_ES = sharedPath('fixtures', 'es');
@@ -26,70 +28,42 @@ export function readFixture(relativePath: string): unknown {
   return JSON.parse(readFileSync(join(FIXTURES_ES, relativePath), 'utf8'));
 }
 
-export interface FakeCycle extends Cycle {
-  readonly emitted: { segments: (string | number)[]; value: unknown }[];
-  readonly warnings: string[];
-  /** The carbon lines the runtime would send (prefix `es`). */
-  lines(): string[];
-}
-
-/** A Cycle as the shared runtime would pass it, recording what is emitted and logged. */
+/** A Cycle as the shared runtime would pass it; its lines carry the prefix `es`. */
 export function fakeCycle(
-  options: { once?: boolean; timeoutMs?: number; sanitize?: (raw: string) => string } = {},
-): FakeCycle {
-  const emitted: { segments: (string | number)[]; value: unknown }[] = [];
-  const warnings: string[] = [];
-  const log = pino({ level: 'silent' });
-  log.warn = ((obj: unknown, msg?: string) => {
-    warnings.push(typeof obj === 'string' ? obj : (msg ?? JSON.stringify(obj)));
-  }) as typeof log.warn;
-  const startedAtMs = Date.now();
-  return {
-    job: 'test',
-    signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
-    startedAtMs,
-    timestampSec: 1_700_000_000,
-    once: options.once ?? false,
-    log,
-    emit(segments, value) {
-      emitted.push({ segments: [...segments], value });
-    },
-    emitted,
-    warnings,
-    lines() {
-      return carbonLines(emitted, options.sanitize, 1_700_000_000).lines.map((line) => line.trimEnd());
-    },
-  };
+  options: { once?: boolean; timeoutMs?: number; sanitize?: SegmentSanitizer } = {},
+): RecordingCycle {
+  return recordingCycle({ ...options, prefix: ['es'] });
 }
 
-/**
- * The carbon lines (prefix `es`) the runtime makes of a cycle's emitted samples: look-alike raw
- * segments told apart (`DistinctNames`), each sanitised once, formatted by `LineBatch`.
- */
-export function carbonLines(
-  emitted: Iterable<{ segments: readonly (string | number)[]; value: unknown }>,
-  sanitize: SegmentSanitizer | undefined,
-  timestampSec: number,
-): LineBatch {
-  const names = new DistinctNames(sanitize);
-  for (const sample of emitted) names.add(sample.segments, sample.value);
-  const batch = new LineBatch({ prefix: ['es'], timestampSec, sanitize: (segment) => segment });
-  names.flush((segments, value) => batch.add(segments, value));
-  return batch;
-}
-
-/** The carbon lines of a cycle's samples named by `scheme` (what the cluster job emits). */
+/** The carbon lines (prefix `es`) of a cycle's samples named by `scheme` (what the cluster job emits). */
 export function namedLines(
   scheme: NamingScheme,
   cluster: string,
   samples: readonly Sample[],
   timestampSec: number,
 ): LineBatch {
-  return carbonLines(
-    samples.flatMap((sample) => scheme.nameSample(cluster, sample)),
-    scheme.sanitize,
-    timestampSec,
+  const names = new DistinctNames(scheme.sanitize);
+  nameSamples(
+    { emit: (segments, value) => names.add(segments, value), group: (head, tree) => names.group(head, tree) },
+    scheme,
+    cluster,
+    samples,
+    new LeafNames(scheme.sanitize),
   );
+  const batch = new LineBatch({ prefix: ['es'], timestampSec });
+  names.flush((name, value) => batch.addName(name, value));
+  return batch;
+}
+
+/** Raw dotted path → value of every leaf of a node's or an index's stats (as they are walked). */
+export function leafValues(sample: Sample): Map<string, number> {
+  const values = new Map<string, number>();
+  const visit = (leaf: LeafName, value: number) => values.set(leaf.rawPath, value);
+  const tree = new LeafNames();
+  if (sample.kind === 'node') nodeLeaves(sample.stats, tree.root, visit);
+  else if (sample.kind === 'index') indexLeaves(sample.stats, tree.root, visit);
+  else throw new Error(`${sample.kind} samples have no leaves`);
+  return values;
 }
 
 /** name → value of carbon lines (`name value ts`). */

@@ -4,6 +4,7 @@ import { describe, test } from 'node:test';
 import {
   DistinctNames,
   joinSegments,
+  LeafNames,
   LineBatch,
   lowerWordSanitizer,
   MAX_SEGMENT_LENGTH,
@@ -62,10 +63,10 @@ function distinct(paths: readonly (readonly (string | number)[])[], sanitize = s
   const names = new DistinctNames(sanitize);
   for (const [i, path] of paths.entries()) names.add(path, i);
   const out: string[] = [];
-  names.flush((segments, value) => {
+  names.flush((name, value) => {
     assert.equal(value, out.length, 'samples come out in the order they went in, with their values');
-    for (const segment of segments) assert.equal(sanitize(segment), segment, 'already sanitised');
-    out.push(segments.join('.'));
+    for (const segment of name.split('.')) assert.equal(sanitize(segment), segment, 'already sanitised');
+    out.push(name);
   });
   return out;
 }
@@ -208,6 +209,102 @@ describe('DistinctNames: raw names that sanitise alike never share a series', ()
         else assert.match(segments[depth]!, new RegExp(`^${safe}_[0-9a-f]{8}$`));
       });
     });
+  });
+});
+
+describe('LeafNames: leaf paths named once for the life of the process', () => {
+  test('a path is named as joinSegments names it, and the same path is the same object', () => {
+    const tree = new LeafNames();
+    const leaf = tree.path(['fs', 'data', '/var/lib/es', 'available_in_bytes']);
+    assert.equal(leaf.dotted, joinSegments(['fs', 'data', '/var/lib/es', 'available_in_bytes']));
+    assert.equal(leaf.rawPath, 'fs.data./var/lib/es.available_in_bytes');
+    assert.deepEqual(leaf.keys, ['fs', 'data', '/var/lib/es', 'available_in_bytes']);
+    assert.equal(tree.root.child('fs').child('data').child('/var/lib/es').child('available_in_bytes'), leaf);
+  });
+
+  test('look-alike sibling keys are told apart as DistinctNames does, whatever order they came in', () => {
+    const raws = ['data.1', 'data_1', 'data/1', 'other'];
+    const expected = distinct(raws.map((raw) => [raw]));
+    for (const order of permutations(raws)) {
+      const tree = new LeafNames();
+      for (const raw of order) tree.path(['fs', raw, 'free']);
+      for (const [i, raw] of raws.entries())
+        assert.equal(tree.path(['fs', raw, 'free']).dotted, `fs.${expected[i]}.free`, order.join(' '));
+    }
+  });
+
+  test('a key renamed when its look-alike appears takes everything below it along', () => {
+    const tree = new LeafNames();
+    const below = tree.path(['pools', 'data.1', 'queue', 'size']);
+    assert.equal(below.dotted, 'pools.data_1.queue.size');
+    tree.path(['pools', 'data_1']);
+    assert.match(below.dotted, /^pools\.data_1_[0-9a-f]{8}\.queue\.size$/);
+    assert.equal(tree.path(['pools', 'data_1']).dotted, 'pools.data_1');
+  });
+
+  test('keys that never repeat do not grow the tree past its bound', () => {
+    const tree = new LeafNames(sanitizeSegment, 1000);
+    for (let i = 0; i < 10_000; i++) assert.equal(tree.path(['k', `key-${i}`]).dotted, `k.key-${i}`);
+    assert.ok(tree.size <= 1000, `${tree.size} names kept`);
+  });
+});
+
+describe('DistinctNames groups: many samples under one head', () => {
+  const collect = (names: DistinctNames, slice = Number.POSITIVE_INFINITY): string[] => {
+    const out: string[] = [];
+    while (!names.drain((name, value) => out.push(`${name}=${value}`), slice));
+    return out;
+  };
+
+  test('a group gives the lines emit would give, and one head is one group', () => {
+    const tree = new LeafNames();
+    const paths = [
+      ['jvm', 'mem', 'heap_used_in_bytes'],
+      ['thread_pool', 'search', 'queue'],
+    ];
+    const grouped = new DistinctNames();
+    const plain = new DistinctNames();
+    for (const node of ['data.1', 'data_1', 'ノード']) {
+      for (const [i, path] of paths.entries()) {
+        grouped.group(['logs', 'nodes', node], tree).add(tree.path(path), i);
+        plain.add(['logs', 'nodes', node, ...path], i);
+      }
+    }
+    assert.equal(grouped.group(['logs', 'nodes', 'data.1'], tree).leaves.length, 2);
+    assert.deepEqual(collect(grouped).sort(), collect(plain).sort());
+  });
+
+  test('drained in slices, every sample comes out once, in order', () => {
+    const tree = new LeafNames();
+    const names = new DistinctNames();
+    names.add(['a', 'first'], 0);
+    const group = names.group(['a', 'g'], tree);
+    for (let i = 0; i < 10; i++) group.add(tree.path([`leaf${i}`]), i);
+    names.add(['a', 'last'], 1);
+    const whole = collect(names);
+    for (const slice of [1, 3, 7]) {
+      const again = new DistinctNames();
+      again.add(['a', 'first'], 0);
+      const g = again.group(['a', 'g'], tree);
+      for (let i = 0; i < 10; i++) g.add(tree.path([`leaf${i}`]), i);
+      again.add(['a', 'last'], 1);
+      assert.deepEqual(collect(again, slice), whole, `slices of ${slice}`);
+    }
+    assert.equal(whole.length, 12);
+    assert.equal(whole[1], 'a.g.leaf0=0');
+  });
+
+  test('a path emitted beside a group that only looks like one of its leaves is told apart', () => {
+    // es2graphite's sanitiser lower-cases: `JVM` looks like the group's `jvm`.
+    const tree = new LeafNames(lowerWordSanitizer);
+    const names = new DistinctNames(lowerWordSanitizer);
+    names.group(['c', 'n'], tree).add(tree.path(['jvm', 'heap']), 1);
+    names.add(['c', 'n', 'jvm', 'heap'], 2);
+    names.add(['c', 'n', 'JVM', 'heap'], 3);
+    const lines = collect(names);
+    assert.equal(lines[0], 'c.n.jvm.heap=1');
+    assert.equal(lines[1], 'c.n.jvm.heap=2', 'the same raw path is the same series');
+    assert.match(lines[2]!, /^c\.n\.jvm_[0-9a-f]{8}\.heap=3$/);
   });
 });
 

@@ -1,4 +1,5 @@
-import { type FlattenRules, isRecord, numericLeaves } from '../flatten.js';
+import type { LeafName } from '@stoker/shared';
+import { type FlattenRules, forEachLeaf, isRecord, type LeafVisitor } from '../flatten.js';
 import type { Sample } from '../samples.js';
 import { type EsVersion, shapeMajor } from './root.js';
 
@@ -55,14 +56,17 @@ const RULES: FlattenRules = {
   skipKeys: new Set(['indices', 'shards', 'uuid']),
 };
 
-/** Emits primaries and total; other top-level keys of an entry are ignored. */
-export function mapIndexStats(index: string, stats: IndexStats): Sample[] {
-  const samples: Sample[] = [];
-  for (const scope of ['primaries', 'total'] as const) {
-    for (const leaf of numericLeaves(stats[scope], RULES, [scope]))
-      samples.push({ kind: 'index', index, path: leaf.path, value: leaf.value });
-  }
-  return samples;
+export function mapIndexStats(index: string, stats: IndexStats): Sample {
+  return { kind: 'index', index, stats };
+}
+
+/**
+ * Visits every numeric leaf of one index's primaries and total (other top-level keys of an entry
+ * are ignored), `at` being the index's own leaf name (the root).
+ */
+export function indexLeaves(stats: IndexStats, at: LeafName, visit: LeafVisitor): void {
+  for (const scope of ['primaries', 'total'] as const)
+    forEachLeaf(stats[scope], RULES, at.child(scope), visit);
 }
 
 export function storeSizeBytes(stats: IndexStats): number {

@@ -1,10 +1,12 @@
+import type { LeafName } from '@stoker/shared';
 import {
   type ArrayKeyer,
   byField,
   type FlattenRules,
+  forEachLeaf,
   isRecord,
+  type LeafVisitor,
   numberAt,
-  numericLeaves,
 } from '../flatten.js';
 import type { Sample } from '../samples.js';
 import { type EsVersion, shapeMajor } from './root.js';
@@ -189,9 +191,11 @@ export function nodeRoles(stats: NodeStats): string[] {
   return roles;
 }
 
-export function mapNodeStats(node: NodeEntry): Sample[] {
-  const samples: Sample[] = [];
-  for (const leaf of numericLeaves(node.stats, NODE_RULES))
-    samples.push({ kind: 'node', node: node.name, path: leaf.path, value: leaf.value });
-  return samples;
+export function mapNodeStats(node: NodeEntry): Sample {
+  return { kind: 'node', node: node.name, stats: node.stats };
+}
+
+/** Visits every numeric leaf of one node's stats, `at` being the node's own leaf name (the root). */
+export function nodeLeaves(stats: NodeStats, at: LeafName, visit: LeafVisitor): void {
+  forEachLeaf(stats, NODE_RULES, at, visit);
 }

@@ -1,7 +1,7 @@
 import { lowerWordSanitizer } from '@stoker/shared';
 import type { HealthStatus, Sample } from '../samples.js';
 import { defaultNaming } from './default.js';
-import type { Named, NamingScheme } from './scheme.js';
+import type { Entity, Named, NamingScheme, Segments } from './scheme.js';
 
 /** es2graphite counted status the other way round: higher is healthier. */
 const HEALTH_CODE_ES2GRAPHITE: Readonly<Record<HealthStatus, number>> = { red: 0, yellow: 1, green: 2 };
@@ -18,31 +18,33 @@ const HEALTH_CODE_ES2GRAPHITE: Readonly<Record<HealthStatus, number>> = { red: 0
 export const es2graphiteNaming: NamingScheme = {
   name: 'es2graphite',
   sanitize: lowerWordSanitizer,
+  head(cluster: string, entity: Entity, name: string): Segments {
+    // Index stats were already `indices.<index>...` in es2graphite.
+    return entity === 'node' ? [cluster, name] : defaultNaming.head(cluster, entity, name);
+  },
   nameSample(cluster: string, sample: Sample): Named[] {
     switch (sample.kind) {
       case 'health':
         return sample.index === undefined
           ? [{ segments: [cluster, ...sample.path], value: sample.value }]
-          : [{ segments: [cluster, 'indices', sample.index, ...sample.path], value: sample.value }];
+          : [{ segments: sample.path, value: sample.value, below: { entity: 'index', name: sample.index } }];
       case 'health_status': {
-        const head = sample.index === undefined ? [cluster] : [cluster, 'indices', sample.index];
-        return [{ segments: [...head, 'status'], value: HEALTH_CODE_ES2GRAPHITE[sample.status] }];
+        const value = HEALTH_CODE_ES2GRAPHITE[sample.status];
+        return sample.index === undefined
+          ? [{ segments: [cluster, 'status'], value }]
+          : [{ segments: ['status'], value, below: { entity: 'index', name: sample.index } }];
       }
       case 'cluster_stats':
         return [{ segments: [cluster, 'cluster_stats', ...sample.path], value: sample.value }];
       case 'pending_tasks':
         return [{ segments: [cluster, 'pending_tasks', ...sample.path], value: sample.value }];
-      case 'node':
+      // What es2graphite never sent is new in Stoker: named as the default scheme names it, below
+      // this scheme's heads (a --local collector's own series sit with its node).
       case 'node_derived':
-        return [{ segments: [cluster, sample.node, ...sample.path], value: sample.value }];
-      // Index stats were already `indices.<index>...` in es2graphite; the rest is new in Stoker.
       case 'collector':
-        // A --local collector's own series sit with its node, wherever the scheme puts nodes.
-        return sample.node === undefined
-          ? defaultNaming.nameSample(cluster, sample)
-          : [{ segments: [cluster, sample.node, 'collector', ...sample.path], value: sample.value }];
-      case 'index':
       case 'aggregate':
+      case 'node':
+      case 'index':
         return defaultNaming.nameSample(cluster, sample);
     }
   },

@@ -1,11 +1,53 @@
+import type { Cycle, LeafGroup, LeafNames } from '@stoker/shared';
+import { indexLeaves } from '../collectors/indices-stats.js';
+import { nodeLeaves } from '../collectors/nodes-stats.js';
+import type { Sample } from '../samples.js';
 import { defaultNaming } from './default.js';
 import { es2graphiteNaming } from './es2graphite.js';
-import type { NamingScheme, NamingSchemeName } from './scheme.js';
+import type { Entity, NamingScheme, NamingSchemeName } from './scheme.js';
 
-export type { Named, NamingScheme, NamingSchemeName, Segments } from './scheme.js';
+export type { Entity, Named, NamingScheme, NamingSchemeName, Segments } from './scheme.js';
 export { defaultNaming, es2graphiteNaming };
 
 export const NAMING_SCHEMES: Readonly<Record<NamingSchemeName, NamingScheme>> = {
   default: defaultNaming,
   es2graphite: es2graphiteNaming,
 };
+
+/**
+ * Emits a cycle's samples as `scheme` names them. Every series of a node or an index goes into one
+ * group under its head: its stats are walked leaf by leaf straight into the group, named by
+ * `leafNames` (the job's tree, kept across cycles), so no sample object or path is made per leaf.
+ */
+export function nameSamples(
+  cycle: Pick<Cycle, 'emit' | 'group'>,
+  scheme: NamingScheme,
+  cluster: string,
+  samples: readonly Sample[],
+  leafNames: LeafNames,
+): void {
+  const groups = new Map<string, LeafGroup>();
+  const groupOf = (entity: Entity, name: string): LeafGroup => {
+    const key = `${entity}\u0000${name}`;
+    let group = groups.get(key);
+    if (!group) {
+      group = cycle.group(scheme.head(cluster, entity, name), leafNames);
+      groups.set(key, group);
+    }
+    return group;
+  };
+  for (const sample of samples) {
+    if (sample.kind === 'node' || sample.kind === 'index') {
+      const group = sample.kind === 'node' ? groupOf('node', sample.node) : groupOf('index', sample.index);
+      const add = group.add.bind(group);
+      if (sample.kind === 'node') nodeLeaves(sample.stats, leafNames.root, add);
+      else indexLeaves(sample.stats, leafNames.root, add);
+      continue;
+    }
+    for (const named of scheme.nameSample(cluster, sample)) {
+      if (named.below)
+        groupOf(named.below.entity, named.below.name).add(leafNames.path(named.segments), named.value);
+      else cycle.emit(named.segments, named.value);
+    }
+  }
+}

@@ -3,10 +3,15 @@ import type { Sample } from '../samples.js';
 
 export type Segments = readonly (string | number)[];
 
-/** One named sample, ready for `cycle.emit(segments, value)`. */
+/** What has many series under one head: a node (its stats, rates, own collector) or an index. */
+export type Entity = 'node' | 'index';
+
+/** One named sample, ready for `cycle.emit(segments, value)`, or for a node's or index's group. */
 export interface Named {
+  /** Below the head of `below` when set; after the prefix otherwise. */
   segments: Segments;
   value: number;
+  below?: { entity: Entity; name: string };
 }
 
 /** Turns samples into names. `cluster` is the cluster's name as reported or configured. */
@@ -14,6 +19,9 @@ export interface NamingScheme {
   readonly name: NamingSchemeName;
   /** Every segment of this scheme passes through it (the job's `sanitize`). */
   readonly sanitize?: SegmentSanitizer;
+  /** Where every series of one node or index goes: its stats' leaves and its `below` samples. */
+  head(cluster: string, entity: Entity, name: string): Segments;
+  /** Names a sample other than a node's or index's stats (those are walked below their head). */
   nameSample(cluster: string, sample: Sample): Named[];
 }
 

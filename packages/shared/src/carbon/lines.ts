@@ -34,7 +34,8 @@ export interface LineBatchOptions {
 
 /** Collects one cycle's samples as carbon plaintext lines (`path value timestamp\n`). */
 export class LineBatch {
-  readonly lines: string[] = [];
+  /** Lines added since the last `take`. */
+  lines: string[] = [];
   readonly dropped: Record<DropReason, number> = { non_finite: 0, too_long: 0 };
   private readonly head: string;
   private readonly tail: string;
@@ -50,17 +51,29 @@ export class LineBatch {
 
   /** Adds one sample; returns false (and counts why) when it cannot be sent. */
   add(segments: readonly (string | number)[], value: unknown): boolean {
+    return this.addName(joinSegments(segments, this.sanitize), value);
+  }
+
+  /** Adds one sample under a dotted name whose every segment is already safe (no sanitising). */
+  addName(name: string, value: unknown): boolean {
     const number = toMetricValue(value);
     if (number === undefined) {
       this.dropped.non_finite++;
       return false;
     }
-    const line = this.head + joinSegments(segments, this.sanitize) + this.tail + number + this.timestamp;
+    const line = this.head + name + this.tail + number + this.timestamp;
     if (line.length > MAX_LINE_BYTES) {
       this.dropped.too_long++;
       return false;
     }
     this.lines.push(line);
     return true;
+  }
+
+  /** The lines added since the last call; the batch goes on empty. */
+  take(): string[] {
+    const lines = this.lines;
+    this.lines = [];
+    return lines;
   }
 }

@@ -63,6 +63,8 @@ interface NameNode {
   readonly parent: NameNode | undefined;
   safe: string;
   children: Map<string, NameNode> | undefined;
+  /** The samples of a group whose head is this node (see `DistinctNames.group`). */
+  group: LeafGroup | undefined;
 }
 
 /**
@@ -78,50 +80,141 @@ interface NameNode {
  *   the same in every cycle and whatever order the names came in.
  *
  * Names that collide with nothing stay exactly as `joinSegments` makes them. Every segment handed on
- * is already sanitised and left alone by `sanitize`, so the runtime's own sanitising keeps it.
+ * is already sanitised and left alone by `sanitize`.
+ *
+ * Many samples under one head (a node's hundreds of stats, an index's) go into a `LeafGroup`: the
+ * head is named here like any path, once per cycle, and the leaves below it by a `LeafNames` tree
+ * that names each leaf path once for the life of the process, so no per-sample path is kept.
  */
 export class DistinctNames {
-  private readonly root: NameNode = { raw: '', parent: undefined, safe: '', children: undefined };
-  private readonly leaves: NameNode[] = [];
+  private readonly root: NameNode = newNode('', undefined);
+  /** In the order added: a sample's leaf node with its value, or a group's head (value `GROUP`). */
+  private readonly order: NameNode[] = [];
   private readonly values: unknown[] = [];
+  private prepared = false;
+  /** Where `drain` goes on: index into `order`, and into the current group's leaves. */
+  private cursor = 0;
+  private leafCursor = 0;
 
   constructor(private readonly sanitize: SegmentSanitizer = sanitizeSegment) {}
 
   /** Records one sample: raw segments (as for `Cycle.emit`) and its value. */
   add(segments: readonly (string | number)[], value: unknown): void {
+    this.order.push(this.node(segments));
+    this.values.push(value);
+  }
+
+  /**
+   * The group of samples under `head` (the same group for the same raw head within a cycle). Its
+   * leaves are named by `leafNames`; every group of a cycle under one head must use the same tree.
+   */
+  group(head: readonly (string | number)[], leafNames: LeafNames): LeafGroup {
+    const node = this.node(head);
+    if (node.group) {
+      if (node.group.leafNames !== leafNames) throw new Error(`two leaf trees under ${head.join('.')}`);
+      return node.group;
+    }
+    node.group = new LeafGroup(leafNames);
+    this.order.push(node);
+    this.values.push(GROUP);
+    return node.group;
+  }
+
+  private node(segments: readonly (string | number)[]): NameNode {
     let node = this.root;
     for (let i = 0; i < segments.length; i++) {
       const raw = String(segments[i]!);
       node.children ??= new Map();
       let child = node.children.get(raw);
       if (!child) {
-        child = { raw, parent: node, safe: '', children: undefined };
+        child = newNode(raw, node);
         node.children.set(raw, child);
       }
       node = child;
     }
-    this.leaves.push(node);
-    this.values.push(value);
+    return node;
   }
 
-  /** Hands every sample on, in the order added, with its sanitised and disambiguated segments. */
-  flush(emit: (segments: string[], value: unknown) => void): void {
+  /** Hands every sample on, in the order added, with its sanitised, dotted name. */
+  flush(emit: (name: string, value: unknown) => void): void {
+    while (!this.drain(emit, Number.POSITIVE_INFINITY));
+  }
+
+  /**
+   * Hands on up to `maxSamples` more samples (as `flush`); true once all are out. Lets a caller
+   * pass a big cycle to the sender in slices and give the socket a turn in between.
+   */
+  drain(emit: (name: string, value: unknown) => void, maxSamples: number): boolean {
+    if (!this.prepared) this.prepare();
+    let budget = maxSamples;
+    while (this.cursor < this.order.length && budget > 0) {
+      const entry = this.order[this.cursor]!;
+      const value = this.values[this.cursor];
+      if (value === GROUP) {
+        const head = entry.parent ? `${dottedName(entry)}.` : '';
+        const { leaves, values } = entry.group!;
+        const end = Math.min(leaves.length, this.leafCursor + budget);
+        for (let i = this.leafCursor; i < end; i++) emit(head + leaves[i]!.dotted, values[i]);
+        budget -= end - this.leafCursor;
+        this.leafCursor = end;
+        if (end < leaves.length) break;
+        this.leafCursor = 0;
+      } else {
+        emit(dottedName(entry), value);
+        budget--;
+      }
+      this.cursor++;
+    }
+    return this.cursor >= this.order.length;
+  }
+
+  /** Names every raw segment of the cycle, and the head of every group. */
+  private prepare(): void {
+    this.prepared = true;
     const pending: NameNode[] = [this.root];
     for (let node = pending.pop(); node; node = pending.pop()) {
       if (!node.children) continue;
-      assignSegments(node.children, this.sanitize);
+      assignSegments(node.children, this.sanitize, node.group?.leafNames.root);
       for (const child of node.children.values()) pending.push(child);
-    }
-    for (let i = 0; i < this.leaves.length; i++) {
-      const segments: string[] = [];
-      for (let node = this.leaves[i]!; node.parent; node = node.parent) segments.push(node.safe);
-      emit(segments.reverse(), this.values[i]);
     }
   }
 }
 
-/** Sanitises the raw segments of one scope, telling apart those that come out alike (see `DistinctNames`). */
-function assignSegments(children: ReadonlyMap<string, NameNode>, sanitize: SegmentSanitizer): void {
+/** Marks a group's place in `DistinctNames.order`. */
+const GROUP = Symbol('group');
+
+function newNode(raw: string, parent: NameNode | undefined): NameNode {
+  return { raw, parent, safe: '', children: undefined, group: undefined };
+}
+
+function dottedName(node: NameNode): string {
+  let name = node.safe;
+  for (let up = node.parent; up?.parent; up = up.parent) name = `${up.safe}.${name}`;
+  return name;
+}
+
+/** The samples of one group: a leaf of its `LeafNames` tree and a value each, nothing per sample else. */
+export class LeafGroup {
+  readonly leaves: LeafName[] = [];
+  readonly values: number[] = [];
+  constructor(readonly leafNames: LeafNames) {}
+
+  add(leaf: LeafName, value: number): void {
+    this.leaves.push(leaf);
+    this.values.push(value);
+  }
+}
+/**
+ * Sanitises the raw segments of one scope, telling apart those that come out alike (see
+ * `DistinctNames`). `reserved`: the leaf tree of a group whose head is this scope's parent; its
+ * top-level leaves sit beside these segments, so a segment that only looks like one of them is
+ * told apart too.
+ */
+function assignSegments(
+  children: ReadonlyMap<string, NameNode>,
+  sanitize: SegmentSanitizer,
+  reserved?: LeafName,
+): void {
   const bySafe = new Map<string, NameNode[]>();
   for (const child of children.values()) {
     child.safe = sanitize(child.raw);
@@ -129,29 +222,157 @@ function assignSegments(children: ReadonlyMap<string, NameNode>, sanitize: Segme
     if (alike) alike.push(child);
     else bySafe.set(child.safe, [child]);
   }
-  if (bySafe.size === children.size) return;
-  const renamed: NameNode[] = [];
+  if (bySafe.size === children.size && !reserved) return;
+  const clashes: [NameNode[], string][] = [];
   for (const [safe, alike] of bySafe) {
-    if (alike.length > 1) for (const child of alike) if (child.raw !== safe) renamed.push(child);
+    // A leaf of the group beside these segments keeps its name: only its own raw key may share it.
+    const leaf = reserved?.existingChild(safe);
+    if (alike.length > 1 || (leaf && leaf.raw !== alike[0]!.raw)) clashes.push([alike, leaf?.raw ?? safe]);
   }
-  // Sorted by raw value, so even a clash between two suffixes resolves the same way every cycle.
-  renamed.sort((a, b) => (a.raw < b.raw ? -1 : a.raw > b.raw ? 1 : 0));
+  if (clashes.length === 0) return;
   const taken = new Set(bySafe.keys());
-  for (const child of renamed) {
+  for (const leaf of reserved?.childList() ?? []) taken.add(leaf.safe);
+  for (const [alike, keeper] of clashes) tellApart(alike, alike[0]!.safe, keeper, taken);
+}
+
+/**
+ * Names raw values that all sanitise to `safe`: the one whose raw value is `keeper` keeps `safe`
+ * (normally `safe` itself: a name already safe never moves), each other one gets a hash suffix,
+ * sorted by raw value so even a clash between two suffixes resolves the same way whatever the
+ * order. `taken`: names in use beside them; gains the names given.
+ */
+function tellApart(
+  alike: readonly { readonly raw: string; safe: string }[],
+  safe: string,
+  keeper: string,
+  taken: Set<string>,
+): void {
+  const renamed = alike.filter((each) => each.raw !== keeper);
+  renamed.sort((a, b) => (a.raw < b.raw ? -1 : a.raw > b.raw ? 1 : 0));
+  for (const each of alike) each.safe = safe;
+  for (const each of renamed) {
     let candidate: string;
     let attempt = 0;
     do {
-      candidate = withHashSuffix(child.safe, attempt === 0 ? child.raw : `${child.raw}\u0000${attempt}`);
+      candidate = withHashSuffix(safe, attempt === 0 ? each.raw : `${each.raw}\u0000${attempt}`);
       attempt++;
     } while (taken.has(candidate));
     taken.add(candidate);
-    child.safe = candidate;
+    each.safe = candidate;
   }
 }
 
 /** `safe` (cut to leave room) plus `_` and 8 lower-case hex digits of a hash of `raw`. */
 function withHashSuffix(safe: string, raw: string): string {
   return `${safe.slice(0, MAX_SEGMENT_LENGTH - 9)}_${fnv1a32(raw).toString(16).padStart(8, '0')}`;
+}
+
+/**
+ * The names of leaf paths below a group's head (`jvm.mem.heap_used_in_bytes` below a node), kept
+ * for the life of the process: the keys of a JSON answer repeat every cycle and on every node or
+ * index, so each path is sanitised and dotted once, not once per sample. Walk it key by key
+ * (`root.child('jvm').child('mem')...`, or `path([...])`); every step after the first visit is one
+ * map lookup. Sibling keys that sanitise alike are told apart as `DistinctNames` does; once told
+ * apart they stay so, so a series never moves back and forth.
+ */
+export class LeafNames {
+  root: LeafName;
+  /** Leaf names created; past `maxNames` the tree starts afresh (bounds memory against keys that never repeat). */
+  size = 0;
+
+  constructor(
+    readonly sanitize: SegmentSanitizer = sanitizeSegment,
+    readonly maxNames = 100_000,
+  ) {
+    this.root = new LeafName(this, undefined, '');
+  }
+
+  /** The leaf at these raw keys below the head. */
+  path(keys: readonly (string | number)[]): LeafName {
+    let leaf = this.root;
+    for (let i = 0; i < keys.length; i++) leaf = leaf.child(String(keys[i]!));
+    return leaf;
+  }
+
+  /** Forgets every name (a group keeps the leaves it already holds). */
+  clear(): void {
+    this.root = new LeafName(this, undefined, '');
+    this.size = 0;
+  }
+}
+
+/** One leaf path below a group's head; see `LeafNames`. */
+export class LeafName {
+  /** The raw keys from below the head down to here. */
+  readonly keys: readonly string[];
+  /** The raw keys joined with `.`: what rules keyed by dotted path look up. */
+  readonly rawPath: string;
+  /** This key's sanitised segment, told apart from look-alike siblings. */
+  safe = '';
+  /** The sanitised segments from below the head down to here, joined with `.`. */
+  dotted = '';
+  private children: Map<string, LeafName> | undefined;
+  /** Children by the segment their raw key sanitises to (several when look-alikes met). */
+  private bySafe: Map<string, LeafName[]> | undefined;
+
+  constructor(
+    private readonly tree: LeafNames,
+    readonly parent: LeafName | undefined,
+    readonly raw: string,
+  ) {
+    this.keys = parent ? [...parent.keys, raw] : [];
+    this.rawPath = parent?.parent ? `${parent.rawPath}.${raw}` : raw;
+  }
+
+  child(raw: string): LeafName {
+    return this.children?.get(raw) ?? this.create(raw);
+  }
+
+  /** The child whose segment is `safe`, if any (without creating one). */
+  existingChild(safe: string): LeafName | undefined {
+    return this.bySafe?.get(safe)?.find((child) => child.safe === safe);
+  }
+
+  childList(): Iterable<LeafName> {
+    return this.children?.values() ?? [];
+  }
+
+  private create(raw: string): LeafName {
+    if (this.tree.size >= this.tree.maxNames) this.tree.clear();
+    this.tree.size++;
+    const child = new LeafName(this.tree, this, raw);
+    this.children ??= new Map();
+    this.bySafe ??= new Map();
+    this.children.set(raw, child);
+    const base = this.tree.sanitize(raw);
+    const alike = this.bySafe.get(base);
+    if (!alike) {
+      this.bySafe.set(base, [child]);
+      child.rename(base);
+      return child;
+    }
+    alike.push(child);
+    const before = alike.map((each) => each.safe);
+    const taken = new Set<string>();
+    for (const sibling of this.children.values()) if (!alike.includes(sibling)) taken.add(sibling.safe);
+    for (const key of this.bySafe.keys()) taken.add(key);
+    const named = alike.map((each) => ({ raw: each.raw, safe: each.safe }));
+    tellApart(named, base, base, taken);
+    alike.forEach((each, i) => {
+      if (each === child || named[i]!.safe !== before[i]) each.rename(named[i]!.safe);
+    });
+    return child;
+  }
+
+  /** Gives this key its segment and re-dots everything below it. */
+  private rename(safe: string): void {
+    this.safe = safe;
+    const pending: LeafName[] = [this];
+    for (let leaf = pending.pop(); leaf; leaf = pending.pop()) {
+      leaf.dotted = leaf.parent?.parent ? `${leaf.parent.dotted}.${leaf.safe}` : leaf.safe;
+      for (const below of leaf.children?.values() ?? []) pending.push(below);
+    }
+  }
 }
 
 /** Splits a configured prefix such as `es.prod` into sanitised segments; an empty prefix is allowed. */

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { SegmentSanitizer } from '../carbon/names.js';
+import type { LeafGroup, LeafNames, SegmentSanitizer } from '../carbon/names.js';
 
 /**
  * What a collector sees of one collection cycle. Everything a job emits is turned into carbon lines
@@ -27,6 +27,13 @@ export interface Cycle {
    * `data_1`) are told apart (`DistinctNames`), so no two sources share a series.
    */
   emit(segments: readonly (string | number)[], value: unknown): void;
+  /**
+   * Many samples under one head (a node, an index, a container): the head is named as `emit` names
+   * segments, and each sample below it is a `LeafName` of `leafNames` (a tree the job keeps for the
+   * life of the process) and a number, so a million samples cost no path, name or object each.
+   * The same head gives the same group within a cycle; a head's samples all go through its group.
+   */
+  group(head: readonly (string | number)[], leafNames: LeafNames): LeafGroup;
 }
 
 export interface Job {

@@ -1,0 +1,64 @@
+import { type Cycle, DistinctNames, LineBatch, type SegmentSanitizer } from '@stoker/shared';
+import pino, { type Logger } from 'pino';
+
+export interface RecordingCycle extends Cycle {
+  /** Messages the job logged at warn level. */
+  readonly warnings: string[];
+  /** The carbon lines the runtime would send for what was emitted so far (no trailing newline). */
+  lines(): string[];
+  /** name → value of those lines. */
+  byName(): Map<string, number>;
+}
+
+/**
+ * A Cycle as the shared runtime passes it, for unit tests of a job: what the job emits is named as
+ * the runtime names it (`DistinctNames`, the job's sanitiser, `LineBatch` with `prefix`), and its
+ * warnings are kept.
+ */
+export function recordingCycle(
+  options: {
+    job?: string;
+    once?: boolean;
+    timeoutMs?: number;
+    sanitize?: SegmentSanitizer;
+    prefix?: readonly string[];
+    timestampSec?: number;
+  } = {},
+): RecordingCycle {
+  const names = new DistinctNames(options.sanitize);
+  const recorded: { segments: (string | number)[]; value: unknown }[] = [];
+  const warnings: string[] = [];
+  const log: Logger = pino({ level: 'silent' });
+  log.warn = ((obj: unknown, msg?: string) => {
+    warnings.push(typeof obj === 'string' ? obj : (msg ?? JSON.stringify(obj)));
+  }) as typeof log.warn;
+  const timestampSec = options.timestampSec ?? 1_700_000_000;
+  const lines = (): string[] => {
+    const batch = new LineBatch({ prefix: options.prefix ?? [], timestampSec });
+    names.flush((name, value) => batch.addName(name, value));
+    return batch.lines.map((line) => line.trimEnd());
+  };
+  return {
+    job: options.job ?? 'test',
+    signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
+    startedAtMs: Date.now(),
+    timestampSec,
+    once: options.once ?? false,
+    log,
+    emit(segments, value) {
+      names.add(segments, value);
+      recorded.push({ segments: [...segments], value });
+    },
+    group: (head, leafNames) => names.group(head, leafNames),
+    warnings,
+    lines,
+    byName() {
+      return new Map(
+        lines().map((line) => {
+          const [name, value] = line.split(' ');
+          return [name!, Number(value)];
+        }),
+      );
+    },
+  };
+}
