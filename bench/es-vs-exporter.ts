@@ -116,9 +116,6 @@ async function headToHead(): Promise<void> {
     `${intervalMs / 1000}s`,
     '--indices-top',
     String(indices),
-    // One cycle is ~75 MB of lines, queued at once: the default 64 MiB bound would drop some.
-    '--queue-size',
-    '512MiB',
     '--self-metrics',
     'false',
   ]);
@@ -268,7 +265,7 @@ async function scale(): Promise<void> {
   try {
     for (const [label, extra] of [
       ['defaults (--indices-top 100)', []],
-      [`every index (--indices-top ${indices})`, ['--indices-top', String(indices), '--queue-size', '2GiB']],
+      [`every index (--indices-top ${indices})`, ['--indices-top', String(indices)]],
     ] as const) {
       const sink = await startLineSink();
       const ours = await startBuiltAgent('es-collector', [

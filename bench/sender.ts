@@ -118,25 +118,30 @@ async function worker(mode: string): Promise<void> {
     while (!sender.reachable) await sleep(10);
     const total = Number(flags.lines);
     const timestampSec = Math.floor(Date.now() / 1000);
-    const format = (count: number, offset: number) => {
-      const batch = new LineBatch({ prefix: ['es'], timestampSec });
+    const format = (
+      count: number,
+      offset: number,
+      onChunk: (chunk: Buffer, lines: number) => void = () => {},
+    ) => {
+      const batch = new LineBatch({ prefix: ['es'], timestampSec, onChunk });
       for (let i = 0; i < count; i++) batch.add(names[(offset + i) % NAME_POOL]!, (offset + i) * 0.5);
-      return batch.lines;
+      batch.end();
     };
     const drain = async () => {
       while (sender.queueBytes > YIELD_ABOVE_BYTES) await new Promise((resolve) => setImmediate(resolve));
     };
-    const preformatted = format(BATCH_LINES, 0);
+    const preformatted: [Buffer, number][] = [];
+    format(BATCH_LINES, 0, (chunk, lines) => preformatted.push([Buffer.from(chunk), lines]));
     const run = async (which: string) => {
       const cpuBefore = cpuNowMs();
       const started = performance.now();
       for (let done = 0; done < total; done += BATCH_LINES) {
         if (which === 'format') format(BATCH_LINES, done);
         else if (which === 'send') {
-          sender.send(preformatted);
+          for (const [chunk, lines] of preformatted) sender.send(chunk, lines);
           await drain();
         } else {
-          sender.send(format(BATCH_LINES, done));
+          format(BATCH_LINES, done, (chunk, lines) => sender.send(chunk, lines));
           await drain();
         }
       }
@@ -179,12 +184,19 @@ async function worker(mode: string): Promise<void> {
     let maxQueueBytes = 0;
     const started = performance.now();
     while (pushedBytes < target) {
-      const batch = new LineBatch({ prefix: ['es'], timestampSec });
+      const batch = new LineBatch({
+        prefix: ['es'],
+        timestampSec,
+        onChunk: (chunk, lines) => {
+          pushedBytes += chunk.length;
+          pushedLines += lines;
+          sender.send(chunk, lines);
+        },
+      });
       // The value is the line's sequence number: after the outage, which lines survived shows.
-      for (let i = 0; i < 20_000; i++) batch.add(names[(pushedLines + i) % NAME_POOL]!, pushedLines + i);
-      for (const line of batch.lines) pushedBytes += line.length;
-      pushedLines += batch.lines.length;
-      sender.send(batch.lines);
+      const first = pushedLines;
+      for (let i = 0; i < 20_000; i++) batch.add(names[(first + i) % NAME_POOL]!, first + i);
+      batch.end();
       maxQueueBytes = Math.max(maxQueueBytes, sender.queueBytes);
       // An agent pushes one cycle at a time; let timers (reconnect attempts) run in between.
       await new Promise((resolve) => setImmediate(resolve));

@@ -35,7 +35,7 @@ export function recordingCycle(
   const timestampSec = options.timestampSec ?? 1_700_000_000;
   const lines = (): string[] => {
     const batch = new LineBatch({ prefix: options.prefix ?? [], timestampSec });
-    names.flush((name, value) => batch.addName(name, value));
+    names.flush((name, value, leaf) => batch.addBytes(name, value, leaf));
     return batch.lines.map((line) => line.trimEnd());
   };
   return {

@@ -51,7 +51,7 @@ export function namedLines(
     new LeafNames(scheme.sanitize),
   );
   const batch = new LineBatch({ prefix: ['es'], timestampSec });
-  names.flush((name, value) => batch.addName(name, value));
+  names.flush((name, value, leaf) => batch.addBytes(name, value, leaf));
   return batch;
 }
 

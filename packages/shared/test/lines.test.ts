@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { alignTimestamp, LineBatch, MAX_LINE_BYTES, toMetricValue } from '@stoker/shared';
+import { alignTimestamp, CHUNK_BYTES, LineBatch, MAX_LINE_BYTES, toMetricValue } from '@stoker/shared';
 
 describe('carbon lines', () => {
   test('path value timestamp, newline terminated', () => {
@@ -11,6 +11,63 @@ describe('carbon lines', () => {
       'es.prod.nodes.n1.jvm.mem.heap_used_percent 42 1700000010\n',
       'es.prod.ratio 0.25 1700000010\n',
     ]);
+  });
+
+  test('every number is written as JavaScript prints it', () => {
+    const values = [
+      0,
+      -0,
+      7,
+      -7,
+      10,
+      99,
+      100,
+      999_999_999,
+      1_000_000_000,
+      1_000_000_007,
+      1_700_000_000,
+      123_456_789_012,
+      -5_000_000_000,
+      Number.MAX_SAFE_INTEGER,
+      -Number.MAX_SAFE_INTEGER,
+      2 ** 60,
+      1e21,
+      0.1 + 0.2,
+      -1.5e-300,
+      123456.789,
+    ];
+    const batch = new LineBatch({ prefix: [], timestampSec: 1 });
+    for (const value of values) batch.add(['v'], value);
+    assert.deepEqual(
+      batch.lines,
+      values.map((value) => `v ${String(value)} 1\n`),
+    );
+  });
+
+  test('lines are handed on in chunks of whole lines, none over a chunk', () => {
+    const chunks: string[] = [];
+    let counted = 0;
+    const batch = new LineBatch({
+      prefix: ['es'],
+      timestampSec: 1,
+      tagSuffix: ';dc=eu1',
+      onChunk: (chunk, lines) => {
+        assert.ok(chunk.length <= CHUNK_BYTES);
+        assert.equal(chunk.at(-1), 0x0a, 'a chunk ends with a whole line');
+        chunks.push(chunk.toString('latin1'));
+        counted += lines;
+      },
+    });
+    for (let i = 0; i < 20_000; i++)
+      batch.addBytes(Buffer.from(`node-${i % 7}.`), i, Buffer.from('jvm.heap'));
+    batch.end();
+    assert.ok(chunks.length > 1);
+    const lines = chunks.join('').split('\n').slice(0, -1);
+    assert.equal(counted, 20_000);
+    assert.deepEqual(
+      lines,
+      Array.from({ length: 20_000 }, (_, i) => `es.node-${i % 7}.jvm.heap;dc=eu1 ${i} 1`),
+    );
   });
 
   test('booleans become 1 and 0', () => {

@@ -63,7 +63,8 @@ function distinct(paths: readonly (readonly (string | number)[])[], sanitize = s
   const names = new DistinctNames(sanitize);
   for (const [i, path] of paths.entries()) names.add(path, i);
   const out: string[] = [];
-  names.flush((name, value) => {
+  names.flush((bytes, value) => {
+    const name = bytes.toString('latin1');
     assert.equal(value, out.length, 'samples come out in the order they went in, with their values');
     for (const segment of name.split('.')) assert.equal(sanitize(segment), segment, 'already sanitised');
     out.push(name);
@@ -252,7 +253,7 @@ describe('LeafNames: leaf paths named once for the life of the process', () => {
 describe('DistinctNames groups: many samples under one head', () => {
   const collect = (names: DistinctNames, slice = Number.POSITIVE_INFINITY): string[] => {
     const out: string[] = [];
-    while (!names.drain((name, value) => out.push(`${name}=${value}`), slice));
+    while (!names.drain((name, value, leaf = Buffer.alloc(0)) => out.push(`${name}${leaf}=${value}`), slice));
     return out;
   };
 

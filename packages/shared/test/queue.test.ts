@@ -5,10 +5,14 @@ import { Backoff, BLOCK_BYTES, LineQueue } from '@stoker/shared';
 const line = (n: number) => `m.${String(n).padStart(4, '0')} 1 1\n`;
 const LINE_BYTES = line(0).length;
 
+/** Pushes lines as the sender does: one chunk of whole lines. */
+const push = (queue: LineQueue, lines: readonly string[]) =>
+  queue.push(Buffer.from(lines.join(''), 'latin1'), lines.length);
+
 describe('LineQueue', () => {
   test('keeps lines in order', () => {
     const queue = new LineQueue(1024);
-    queue.push([line(1), line(2), line(3)]);
+    push(queue, [line(1), line(2), line(3)]);
     assert.equal(queue.take(1024)?.chunk.toString(), line(1) + line(2) + line(3));
     assert.equal(queue.length, 0);
     assert.equal(queue.bytes, 0);
@@ -16,7 +20,10 @@ describe('LineQueue', () => {
 
   test('never grows past its bound: the oldest lines are dropped and counted', () => {
     const queue = new LineQueue(LINE_BYTES * 10);
-    const dropped = queue.push(Array.from({ length: 25 }, (_, i) => line(i)));
+    const dropped = push(
+      queue,
+      Array.from({ length: 25 }, (_, i) => line(i)),
+    );
     assert.equal(dropped, 15);
     assert.equal(queue.droppedLines, 15);
     assert.equal(queue.length, 10);
@@ -32,7 +39,7 @@ describe('LineQueue', () => {
   test('bound holds across many pushes', () => {
     const queue = new LineQueue(1000);
     for (let i = 0; i < 10_000; i++) {
-      queue.push([line(i % 10_000)]);
+      push(queue, [line(i % 10_000)]);
       assert.ok(queue.bytes <= 1000);
     }
     assert.equal(queue.length, Math.floor(1000 / LINE_BYTES));
@@ -41,7 +48,10 @@ describe('LineQueue', () => {
 
   test('take returns whole lines up to the chunk size', () => {
     const queue = new LineQueue(1 << 20);
-    queue.push(Array.from({ length: 10 }, (_, i) => line(i)));
+    push(
+      queue,
+      Array.from({ length: 10 }, (_, i) => line(i)),
+    );
     const taken = queue.take(LINE_BYTES * 2 + 5)!;
     assert.equal(taken.lines, 2);
     assert.equal(taken.chunk.toString(), line(0) + line(1));
@@ -50,7 +60,7 @@ describe('LineQueue', () => {
 
   test('a chunk that could not be written goes back to the front, in order', () => {
     const queue = new LineQueue(1 << 20);
-    queue.push([line(1), line(2), line(3)]);
+    push(queue, [line(1), line(2), line(3)]);
     const taken = queue.take(LINE_BYTES * 2)!;
     queue.unshift(taken.chunk, taken.lines);
     assert.equal(queue.take(1 << 20)!.chunk.toString(), line(1) + line(2) + line(3));
@@ -60,7 +70,7 @@ describe('LineQueue', () => {
     const queue = new LineQueue(1 << 20);
     const exact = `${'x'.repeat(BLOCK_BYTES / 16 - 1)}\n`;
     const full = Array.from({ length: 16 }, () => exact);
-    queue.push([...full, line(1), line(2)]);
+    push(queue, [...full, line(1), line(2)]);
     const first = queue.take(BLOCK_BYTES)!;
     assert.equal(first.chunk.toString(), full.join(''));
     assert.equal(first.lines, 16);
@@ -89,7 +99,7 @@ describe('LineQueue', () => {
           { length: 1 + Math.floor(random() * 200) },
           () => `n${next++}.${'x'.repeat(Math.floor(random() * 2000))} 1 1\n`,
         );
-        queue.push(batch);
+        push(queue, batch);
         model.push(...batch);
         while (modelBytes() > bound) {
           model.shift();
@@ -126,7 +136,7 @@ describe('LineQueue', () => {
 
   test('a line larger than the whole bound is dropped', () => {
     const queue = new LineQueue(10);
-    assert.equal(queue.push(['x'.repeat(11)]), 1);
+    assert.equal(push(queue, ['x'.repeat(11)]), 1);
     assert.equal(queue.length, 0);
   });
 });

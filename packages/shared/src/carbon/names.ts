@@ -135,8 +135,11 @@ export class DistinctNames {
     return node;
   }
 
-  /** Hands every sample on, in the order added, with its sanitised, dotted name. */
-  flush(emit: (name: string, value: unknown) => void): void {
+  /**
+   * Hands every sample on, in the order added, with its sanitised, dotted name: `name`, or `name`
+   * then `leaf` for a sample of a group (its head's name with a trailing dot, and its leaf's).
+   */
+  flush(emit: NamedSample): void {
     while (!this.drain(emit, Number.POSITIVE_INFINITY));
   }
 
@@ -144,23 +147,23 @@ export class DistinctNames {
    * Hands on up to `maxSamples` more samples (as `flush`); true once all are out. Lets a caller
    * pass a big cycle to the sender in slices and give the socket a turn in between.
    */
-  drain(emit: (name: string, value: unknown) => void, maxSamples: number): boolean {
+  drain(emit: NamedSample, maxSamples: number): boolean {
     if (!this.prepared) this.prepare();
     let budget = maxSamples;
     while (this.cursor < this.order.length && budget > 0) {
       const entry = this.order[this.cursor]!;
       const value = this.values[this.cursor];
       if (value === GROUP) {
-        const head = entry.parent ? `${dottedName(entry)}.` : '';
+        const head = Buffer.from(entry.parent ? `${dottedName(entry)}.` : '', 'latin1');
         const { leaves, values } = entry.group!;
         const end = Math.min(leaves.length, this.leafCursor + budget);
-        for (let i = this.leafCursor; i < end; i++) emit(head + leaves[i]!.dotted, values[i]);
+        for (let i = this.leafCursor; i < end; i++) emit(head, values[i], leaves[i]!.bytes);
         budget -= end - this.leafCursor;
         this.leafCursor = end;
         if (end < leaves.length) break;
         this.leafCursor = 0;
       } else {
-        emit(dottedName(entry), value);
+        emit(Buffer.from(dottedName(entry), 'latin1'), value);
         budget--;
       }
       this.cursor++;
@@ -179,6 +182,12 @@ export class DistinctNames {
     }
   }
 }
+
+/**
+ * A sample named by `DistinctNames`: its dotted name is `name` followed by `leaf`, ASCII bytes
+ * (what `LineBatch.addBytes` takes).
+ */
+export type NamedSample = (name: Buffer, value: unknown, leaf?: Buffer) => void;
 
 /** Marks a group's place in `DistinctNames.order`. */
 const GROUP = Symbol('group');
@@ -301,6 +310,8 @@ export class LeafNames {
   }
 }
 
+const EMPTY_BYTES = Buffer.alloc(0);
+
 /** One leaf path below a group's head; see `LeafNames`. */
 export class LeafName {
   /** The raw keys from below the head down to here. */
@@ -311,6 +322,8 @@ export class LeafName {
   safe = '';
   /** The sanitised segments from below the head down to here, joined with `.`. */
   dotted = '';
+  /** `dotted` as ASCII bytes, what a line is written from. */
+  bytes: Buffer = EMPTY_BYTES;
   private children: Map<string, LeafName> | undefined;
   /** Children by the segment their raw key sanitises to (several when look-alikes met). */
   private bySafe: Map<string, LeafName[]> | undefined;
@@ -370,6 +383,7 @@ export class LeafName {
     const pending: LeafName[] = [this];
     for (let leaf = pending.pop(); leaf; leaf = pending.pop()) {
       leaf.dotted = leaf.parent?.parent ? `${leaf.parent.dotted}.${leaf.safe}` : leaf.safe;
+      leaf.bytes = Buffer.from(leaf.dotted, 'latin1');
       for (const below of leaf.children?.values() ?? []) pending.push(below);
     }
   }

@@ -19,11 +19,20 @@ interface Block {
   lent: boolean;
 }
 
+/** A chunk bigger than this that does not fit a block's room starts a new block instead of being cut. */
+const SPLIT_BELOW = 8 * 1024;
+
 /** Newlines in `data[from, to)`: the lines in that range (it always ends on a line's end). */
-function countLines(data: Buffer, from: number, to: number): number {
+function countLines(data: Uint8Array, from: number, to: number): number {
   let lines = 0;
   for (let at = data.indexOf(NL, from); at !== -1 && at < to; at = data.indexOf(NL, at + 1)) lines++;
   return lines;
+}
+
+/** The end of the last whole line in `data[from, limit)`, or `from` when no line ends there. */
+function lastLineEnd(data: Uint8Array, from: number, limit: number): number {
+  const at = data.lastIndexOf(NL, limit - 1);
+  return at >= from ? at + 1 : from;
 }
 
 /**
@@ -56,45 +65,47 @@ export class LineQueue {
     return this.queuedLines;
   }
 
-  /** Appends lines, dropping the oldest ones if needed; returns how many were dropped. */
-  push(lines: readonly string[]): number {
+  /**
+   * Appends `chunk`, whole lines (`lines` of them), dropping the oldest lines if needed; returns
+   * how many were dropped. The chunk is copied: the caller may reuse it at once.
+   */
+  push(chunk: Uint8Array, lines: number): number {
     const droppedBefore = this.droppedLines;
-    let tail = this.blocks.at(-1);
-    // Lines are gathered into one string per block (one native write instead of one per line).
-    let pending = '';
-    let pendingLines = 0;
-    let room = tail ? tail.data.length - tail.end : 0;
-    const flush = () => {
-      if (pendingLines === 0) return;
-      tail!.end += tail!.data.write(pending, tail!.end, 'latin1');
-      tail!.lines += pendingLines;
-      this.queuedBytes += pending.length;
-      this.queuedLines += pendingLines;
-      pending = '';
-      pendingLines = 0;
+    let from = 0;
+    let left = lines;
+    while (from < chunk.length) {
+      let tail = this.blocks.at(-1);
+      const room = tail ? tail.data.length - tail.end : 0;
+      let to = chunk.length;
+      let count = left;
+      if (to - from > room) {
+        // Cut after the last whole line that fits, counting the lines of the smaller side; a big
+        // chunk that barely fits is not worth the count: it starts a block of its own.
+        const cut = room > 0 && to - from <= SPLIT_BELOW ? lastLineEnd(chunk, from, from + room) : from;
+        if (cut > from) {
+          to = cut;
+          count = countLines(chunk, from, to);
+        } else {
+          // A new block takes the rest, or as many whole lines of it as a block holds (a single line
+          // longer than a block gets a block of its own size).
+          if (to - from > BLOCK_BYTES) {
+            const end = lastLineEnd(chunk, from, from + BLOCK_BYTES);
+            to = end > from ? end : chunk.indexOf(NL, from) + 1;
+            count = countLines(chunk, from, to);
+          }
+          tail = { data: this.newBlockData(to - from), start: 0, end: 0, lines: 0, lent: false };
+          this.blocks.push(tail);
+        }
+      }
+      tail!.data.set(chunk.subarray(from, to), tail!.end);
+      tail!.end += to - from;
+      tail!.lines += count;
+      this.queuedBytes += to - from;
+      this.queuedLines += count;
+      left -= count;
+      from = to;
       this.dropOldest();
-    };
-    for (const line of lines) {
-      if (line.length > this.maxBytes) {
-        this.droppedLines++;
-        continue;
-      }
-      if (line.length > room - pending.length) {
-        flush();
-        tail = {
-          data: this.newBlockData(line.length),
-          start: 0,
-          end: 0,
-          lines: 0,
-          lent: false,
-        };
-        this.blocks.push(tail);
-        room = tail.data.length;
-      }
-      pending += line;
-      pendingLines++;
     }
-    flush();
     return this.droppedLines - droppedBefore;
   }
 

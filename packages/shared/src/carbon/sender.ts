@@ -115,12 +115,15 @@ export class CarbonSender {
         : this.links.map((link) => new Lane(new LineQueue(options.queueBytes), [link]));
   }
 
-  /** Queues lines for every lane; returns how many older lines had to be dropped to make room. */
-  send(lines: readonly string[]): number {
-    if (this.closed || lines.length === 0) return 0;
+  /**
+   * Queues a chunk of whole lines (`lines` of them) for every lane; returns how many older lines
+   * had to be dropped to make room. The chunk is copied: the caller may reuse it at once.
+   */
+  send(chunk: Uint8Array, lines: number): number {
+    if (this.closed || lines === 0) return 0;
     let dropped = 0;
     for (const lane of this.lanes) {
-      dropped += lane.queue.push(lines);
+      dropped += lane.queue.push(chunk, lines);
       lane.pump();
     }
     return dropped;

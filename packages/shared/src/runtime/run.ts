@@ -218,6 +218,7 @@ class Runtime<S extends OptionSpecs> {
       prefix: this.prefix,
       timestampSec: alignTimestamp(tickAtMs, job.intervalMs),
       tagSuffix: this.tags,
+      onChunk: (chunk, lines) => this.sender.send(chunk, lines),
     });
     const cycle: Cycle = {
       job: job.name,
@@ -244,10 +245,10 @@ class Runtime<S extends OptionSpecs> {
     }
     // A big cycle (a million lines) goes to the sender in slices, with a turn for the socket in
     // between: the queue then holds a slice or so, not the whole cycle's bytes.
-    const addLine = (name: string, value: unknown) => batch.addName(name, value);
+    const addLine = (name: Buffer, value: unknown, leaf?: Buffer) => batch.addBytes(name, value, leaf);
     for (;;) {
       const done = names.drain(addLine, SLICE_LINES);
-      this.sender.send(batch.take());
+      batch.end();
       if (done) break;
       await new Promise((resolve) => setImmediate(resolve));
     }
