@@ -3,7 +3,7 @@
  * tsx compiling TypeScript on the way, whose cost must not be measured.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { openSync } from 'node:fs';
+import { openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -95,6 +95,13 @@ export interface RunningAgent extends RunningProcess {
 }
 
 /** Starts `packages/<agent>/bin/<agent>.js` with its /status endpoint on a free port. */
+/** The node flags an agent's script runs with, from its `#!/usr/bin/env -S node <flags>` line. */
+function nodeFlagsOf(bin: string): string[] {
+  const shebang = readFileSync(bin, 'utf8').split('\n', 1)[0]!;
+  const match = /^#!\/usr\/bin\/env -S node(?: (.*))?$/.exec(shebang);
+  return match?.[1]?.split(' ').filter((flag) => flag !== '') ?? [];
+}
+
 export async function startBuiltAgent(
   agent: 'es-collector' | 'container-collector',
   args: readonly string[],
@@ -103,6 +110,7 @@ export async function startBuiltAgent(
   const httpPort = await freePort();
   const bin = path.join(agentsRoot, 'packages', agent, 'bin', `${agent}.js`);
   const running = spawnProcess(process.execPath, [
+    ...nodeFlagsOf(bin),
     ...(options.nodeArgs ?? []),
     bin,
     '--http-port',

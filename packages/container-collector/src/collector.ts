@@ -1,7 +1,7 @@
 import { access } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CounterTracker, type Cycle, type Job } from '@stoker/shared';
+import { CounterTracker, type Cycle, type Job, LeafNames } from '@stoker/shared';
 import pLimit from 'p-limit';
 import type { Logger } from 'pino';
 import type { MeasuredContainer } from './aggregate.js';
@@ -20,8 +20,9 @@ import type { ContainerIdentity } from './docker/identity.js';
 import { interfacesFromDockerStats, rawFromDockerStats } from './docker/stats-fallback.js';
 import { deriveHostMetrics, hostCpuCount, readHost } from './host.js';
 import { deriveContainerMetrics, type Metric } from './metrics.js';
-import type { NamingScheme } from './naming/scheme.js';
+import { type NamingScheme, seriesOut } from './naming/scheme.js';
 import { type InterfaceCounters, readNetDev } from './procfs/net-dev.js';
+import { pseudoFiles } from './pseudo-file.js';
 
 /** What the collector needs from discovery (an interface so unit tests can hand in a fixed set). */
 export interface ContainerSource {
@@ -80,6 +81,8 @@ export class ContainerCollector implements Job {
   readonly intervalMs: number;
   readonly timeoutMs: number;
   private readonly tracker = new CounterTracker();
+  /** Names of metric paths below a container, app or host head, kept across cycles. */
+  private readonly leafNames = new LeafNames();
   private readonly located = new Map<string, Located>();
   /** `<id>\0<cause>` already logged: one line per container per cause, not one per cycle. */
   private readonly logged = new Set<string>();
@@ -103,8 +106,9 @@ export class ContainerCollector implements Job {
     const { containers, hostMetrics } = await this.sample(cycle.signal);
     // Container names, label values and app ids that sanitise alike (`web.1`, `web_1`) are told apart
     // by the runtime when the cycle is named.
-    this.options.naming.render({ host: this.options.hostName, containers, hostMetrics }, (segments, value) =>
-      cycle.emit(segments, value),
+    this.options.naming.render(
+      { host: this.options.hostName, containers, hostMetrics },
+      seriesOut(cycle, this.leafNames),
     );
     this.lastCycle = {
       at: new Date(started).toISOString(),
@@ -159,6 +163,7 @@ export class ContainerCollector implements Job {
       containers.push({ identity, raw: read.raw, metrics });
     });
     this.tracker.sweep();
+    pseudoFiles.sweep();
     this.forgetGone(new Set(identities.map((identity) => identity.id)));
     return { containers, hostMetrics };
   }

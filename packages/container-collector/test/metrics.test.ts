@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { CounterTracker, joinSegments } from '@stoker/shared';
+import { CounterTracker, LeafNames } from '@stoker/shared';
+import { recordingCycle } from '../../../test/harness/cycle.js';
 import { aggregate, type MeasuredContainer } from '../src/aggregate.js';
 import type { RawCgroupStats } from '../src/cgroup/raw.js';
 import type { ContainerIdentity } from '../src/docker/identity.js';
 import { deriveContainerMetrics, type Metric, workingSetBytes } from '../src/metrics.js';
 import { defaultNaming } from '../src/naming/default.js';
 import { pyadvisorNaming } from '../src/naming/pyadvisor.js';
+import { seriesOut } from '../src/naming/scheme.js';
 
 const GiB = 2 ** 30;
 
@@ -142,7 +144,8 @@ describe('aggregation and names', () => {
   });
 
   test('default naming: containers, apps with tasks, labels, all, host', () => {
-    const lines: string[] = [];
+    // As the runtime names them: each segment sanitised, look-alikes told apart.
+    const cycle = recordingCycle();
     defaultNaming.render(
       {
         host: 'agent1',
@@ -153,9 +156,9 @@ describe('aggregation and names', () => {
         ],
         hostMetrics: [{ path: ['cpu', 'count'], value: 8 }],
       },
-      // As the runtime names them: each segment sanitised.
-      (segments, v) => lines.push(`${joinSegments(segments)} ${v}`),
+      seriesOut(cycle, new LeafNames()),
     );
+    const lines = cycle.lines().map((line) => line.split(' ').slice(0, 2).join(' '));
     for (const line of [
       'agent1.apps.es_logs_data.tasks.task-1.cpu.cores 0.5',
       'agent1.apps.es_logs_data.cpu.cores 1.5',
@@ -171,10 +174,12 @@ describe('aggregation and names', () => {
   });
 
   test('pyadvisor naming: task id dots kept as levels, raw counters', () => {
-    const lines: string[] = [];
-    pyadvisorNaming.render({ host: 'ignored', containers: [task(1, 0.5)], hostMetrics: [] }, (segments, v) =>
-      lines.push(`${joinSegments(segments)} ${v}`),
+    const cycle = recordingCycle();
+    pyadvisorNaming.render(
+      { host: 'ignored', containers: [task(1, 0.5)], hostMetrics: [] },
+      seriesOut(cycle, new LeafNames()),
     );
+    const lines = cycle.lines().map((line) => line.split(' ').slice(0, 2).join(' '));
     assert.deepEqual(lines, [
       'es_logs_data.task-1.cpu.usage 10000000000',
       'es_logs_data.task-1.cpu.usage_percpu.0 5000000000',

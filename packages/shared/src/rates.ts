@@ -22,9 +22,17 @@ export class CounterTracker {
   delta(key: string, value: number, atMs: number): CounterDelta | undefined {
     if (!Number.isFinite(value)) return undefined;
     const before = this.previous.get(key);
-    this.previous.set(key, { value, atMs, generation: this.generation });
-    if (!before || value < before.value || atMs <= before.atMs) return undefined;
-    return { delta: value - before.value, seconds: (atMs - before.atMs) / 1000 };
+    if (!before) {
+      this.previous.set(key, { value, atMs, generation: this.generation });
+      return undefined;
+    }
+    const { value: previousValue, atMs: previousAtMs } = before;
+    // Updated in place: thousands of counters a cycle, no new record each.
+    before.value = value;
+    before.atMs = atMs;
+    before.generation = this.generation;
+    if (value < previousValue || atMs <= previousAtMs) return undefined;
+    return { delta: value - previousValue, seconds: (atMs - previousAtMs) / 1000 };
   }
 
   /** Per-second rate of a counter, or undefined on the first sample, a reset, or no elapsed time. */

@@ -1,7 +1,7 @@
 import { aggregate, groupByApp, groupByLabel, type MeasuredContainer } from '../aggregate.js';
 import { appSegment, taskIdPrefix } from '../docker/identity.js';
 import type { Metric } from '../metrics.js';
-import type { Emit, NamingScheme } from './scheme.js';
+import type { NamingScheme } from './scheme.js';
 
 /**
  * `<prefix>.<host>.` then:
@@ -16,10 +16,9 @@ export const defaultNaming: NamingScheme = {
   name: 'default',
   defaultPrefix: 'containers',
   needsPerCpu: false,
-  render(view, emit) {
-    const put = (base: readonly string[], metrics: readonly Metric[]) => {
-      for (const metric of metrics) emit([...base, ...metric.path], metric.value);
-    };
+  render(view, out) {
+    const put = (head: readonly string[], metrics: readonly Metric[]) => out.metrics(head, metrics);
+    const emit = out.emit;
     for (const container of view.containers) put([view.host, ...containerNode(container)], container.metrics);
     for (const [appId, tasks] of groupByApp(view.containers)) {
       const group = aggregate(tasks);
@@ -54,5 +53,3 @@ export function taskSegment(appId: string, taskId: string): string {
   const prefix = `${taskIdPrefix(appId)}.`;
   return taskId.startsWith(prefix) ? taskId.slice(prefix.length) : taskId;
 }
-
-export type { Emit };

@@ -11,8 +11,8 @@ export const pyadvisorNaming: NamingScheme = {
   name: 'pyadvisor',
   defaultPrefix: 'pycadvisor',
   needsPerCpu: true,
-  render(view, emit) {
-    for (const container of view.containers) renderContainer(container, emit);
+  render(view, out) {
+    for (const container of view.containers) renderContainer(container, out.emit);
   },
 };
 

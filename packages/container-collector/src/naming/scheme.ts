@@ -1,3 +1,4 @@
+import type { Cycle, LeafNames } from '@stoker/shared';
 import type { MeasuredContainer } from '../aggregate.js';
 import type { Metric } from '../metrics.js';
 
@@ -11,10 +12,31 @@ export interface CycleView {
 
 export type Emit = (segments: readonly (string | number)[], value: number) => void;
 
+/** Where a scheme puts series: one at a time, or all metrics of one head at once. */
+export interface SeriesOut {
+  emit: Emit;
+  /**
+   * Metrics below one head (a container, an app, the host): the head is named once and each
+   * metric's path by a tree of leaf names kept across cycles, so nothing is built per metric.
+   */
+  metrics(head: readonly string[], metrics: readonly Metric[]): void;
+}
+
+/** Series into a cycle, leaf names from `leafNames` (the job's, kept across cycles). */
+export function seriesOut(cycle: Pick<Cycle, 'emit' | 'group'>, leafNames: LeafNames): SeriesOut {
+  return {
+    emit: (segments, value) => cycle.emit(segments, value),
+    metrics(head, metrics) {
+      const group = cycle.group(head, leafNames);
+      for (const metric of metrics) group.add(leafNames.path(metric.path), metric.value);
+    },
+  };
+}
+
 export interface NamingScheme {
   readonly name: string;
   readonly defaultPrefix: string;
   /** pyadvisor names every CPU's usage; nothing else needs `cpuacct.usage_percpu`. */
   readonly needsPerCpu: boolean;
-  render(view: CycleView, emit: Emit): void;
+  render(view: CycleView, out: SeriesOut): void;
 }
