@@ -129,13 +129,23 @@ describe('container-collector on a real Docker daemon', { skip }, () => {
   });
 
   test('a container pushed past its limit shows an OOM kill', async () => {
+    // The kill happens within a second of the start and the counter is cumulative, so the first
+    // cycle that sees the container has it. The wait is for discovery and two cycles on a machine
+    // busy with the rest of the suite; on failure, what Docker says of the container tells why.
+    const oom = containers.find((container) => container.name === 'oom')!;
+    const state = async () => {
+      const info = await dockerd.docker.getContainer(oom.id).inspect();
+      return `container oom: ${JSON.stringify(info.State)}`;
+    };
     const kills = await waitFor(
       'oom_kills >= 1',
       () =>
         series(out(), `${PREFIX}.containers.oom.memory.oom_kills`).find((point) => point.value >= 1)?.value,
-      20_000,
+      60_000,
       context,
-    );
+    ).catch(async (error: Error) => {
+      throw new Error(`${await state().catch((why: Error) => why.message)}\n${error.message}`);
+    });
     assert.ok(kills >= 1);
   });
 
