@@ -41,7 +41,7 @@ export class PseudoFiles {
         if (!STALE.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
       }
     }
-    const fd = openSync(path, 'r');
+    const fd = this.openFile(path);
     let keep = false;
     try {
       const text = readWhole(fd);
@@ -50,6 +50,18 @@ export class PseudoFiles {
       return text;
     } finally {
       if (!keep) closeSync(fd);
+    }
+  }
+
+  private openFile(path: string): number {
+    try {
+      return openSync(path, 'r');
+    } catch (error) {
+      // Out of descriptors (a low RLIMIT_NOFILE, thousands of containers): let go of the kept ones
+      // and read as if none were kept, rather than fail the container.
+      if ((error as NodeJS.ErrnoException).code !== 'EMFILE' || this.open.size === 0) throw error;
+      this.closeAll();
+      return openSync(path, 'r');
     }
   }
 
