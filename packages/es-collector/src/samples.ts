@@ -1,7 +1,8 @@
 /**
- * What the collectors produce: samples that say what they measure (a node's leaf, an index's leaf,
- * the cluster's health...) but not how they are named. A naming scheme (src/naming/) turns each into
- * carbon name segments, so the two schemes share every line of parsing and deriving.
+ * What the collectors produce: samples that say what they measure (a node's stats, an index's stats,
+ * a derived rate, the cluster's health...) but not how they are named. A naming scheme (src/naming/)
+ * turns each into carbon name segments (a node's or index's stats: a head, below which its leaves
+ * are walked), so the two schemes share every line of parsing and deriving.
  */
 import type { IndexStats } from './collectors/indices-stats.js';
 import type { NodeStats } from './collectors/nodes-stats.js';

@@ -171,7 +171,7 @@ export class DistinctNames {
     return this.cursor >= this.order.length;
   }
 
-  /** Names every raw segment of the cycle, and the head of every group. */
+  /** Names every raw segment of the cycle (group heads included), once, before the first sample goes out. */
   private prepare(): void {
     this.prepared = true;
     const pending: NameNode[] = [this.root];
