@@ -1,4 +1,5 @@
 import { joinSegments, type SegmentSanitizer, sanitizeSegment } from './names.js';
+import { BLOCK_BYTES } from './queue.js';
 
 /** Carbon closes the connection (losing the rest of the stream) on a line of 16 KiB or more. */
 export const MAX_LINE_BYTES = 16_383;
@@ -39,7 +40,7 @@ export interface LineBatchOptions {
 }
 
 /** Bytes of lines handed on at a time: one block of the sender's queue. */
-export const CHUNK_BYTES = 64 * 1024;
+export const CHUNK_BYTES = BLOCK_BYTES;
 
 /** The longest a JavaScript number's text can be (`-1.2345678901234567e-308`). */
 const MAX_NUMBER_CHARS = 24;
