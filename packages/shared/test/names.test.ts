@@ -63,8 +63,8 @@ function distinct(paths: readonly (readonly (string | number)[])[], sanitize = s
   const names = new DistinctNames(sanitize);
   for (const [i, path] of paths.entries()) names.add(path, i);
   const out: string[] = [];
-  names.flush((bytes, value) => {
-    const name = bytes.toString('latin1');
+  names.flush((raw, value) => {
+    const name = String(raw);
     assert.equal(value, out.length, 'samples come out in the order they went in, with their values');
     for (const segment of name.split('.')) assert.equal(sanitize(segment), segment, 'already sanitised');
     out.push(name);

@@ -163,7 +163,7 @@ export class DistinctNames {
         if (end < leaves.length) break;
         this.leafCursor = 0;
       } else {
-        emit(Buffer.from(dottedName(entry), 'latin1'), value);
+        emit(dottedName(entry), value);
         budget--;
       }
       this.cursor++;
@@ -184,10 +184,11 @@ export class DistinctNames {
 }
 
 /**
- * A sample named by `DistinctNames`: its dotted name is `name` followed by `leaf`, ASCII bytes
- * (what `LineBatch.addBytes` takes).
+ * A sample named by `DistinctNames`: its dotted name is `name` followed by `leaf`, ASCII (what
+ * `LineBatch.addBytes` takes). A group's head and leaves come as bytes, encoded once for all their
+ * samples; a lone sample's name as text, written out once.
  */
-export type NamedSample = (name: Buffer, value: unknown, leaf?: Buffer) => void;
+export type NamedSample = (name: Buffer | string, value: unknown, leaf?: Buffer) => void;
 
 /** Marks a group's place in `DistinctNames.order`. */
 const GROUP = Symbol('group');

@@ -245,7 +245,8 @@ class Runtime<S extends OptionSpecs> {
     }
     // A big cycle (a million lines) goes to the sender in slices, with a turn for the socket in
     // between: the queue then holds a slice or so, not the whole cycle's bytes.
-    const addLine = (name: Buffer, value: unknown, leaf?: Buffer) => batch.addBytes(name, value, leaf);
+    const addLine = (name: Buffer | string, value: unknown, leaf?: Buffer) =>
+      batch.addBytes(name, value, leaf);
     for (;;) {
       const done = names.drain(addLine, SLICE_LINES);
       batch.end();
