@@ -1,9 +1,7 @@
-import { promisify } from 'node:util';
-import { gunzip } from 'node:zlib';
+import { pipeline, type Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
 import { abortedForShutdown } from '@stoker/shared';
 import { Agent, type Dispatcher } from 'undici';
-
-const gunzipAsync = promisify(gunzip);
 
 /**
  * The only place that talks HTTP. One undici Agent per cluster (keep-alive connections per seed,
@@ -58,11 +56,32 @@ export class EsRequestError extends Error {
   }
 }
 
-export interface EsResponse {
-  body: unknown;
+export interface EsResponse<T = unknown> {
+  body: T;
   url: string;
   durationMs: number;
 }
+
+/**
+ * Takes a successful answer's JSON as it arrives (decompressed, in chunks) and makes the body of
+ * it; a fresh one per attempt. Throws for a malformed document.
+ */
+export interface BodyReader<T> {
+  write(chunk: Uint8Array): void;
+  end(): T;
+}
+
+/** The default reader: the whole text, then `JSON.parse`. */
+function wholeJson(): BodyReader<unknown> {
+  const chunks: Uint8Array[] = [];
+  return {
+    write: (chunk) => chunks.push(chunk),
+    end: () => JSON.parse(Buffer.concat(chunks).toString('utf8')),
+  };
+}
+
+/** Bytes of a body kept for an error's hint of what came back. */
+const HINT_BYTES = 4096;
 
 /** Why one attempt failed, and whether the next seed is worth trying. */
 class AttemptFailure extends Error {
@@ -119,7 +138,11 @@ export class EsClient {
     return this.options.seeds.map((seed) => seed.origin);
   }
 
-  async get(path: string, signal: AbortSignal): Promise<EsResponse> {
+  async get<T = unknown>(
+    path: string,
+    signal: AbortSignal,
+    read?: () => BodyReader<T>,
+  ): Promise<EsResponse<T>> {
     const attempts: Attempt[] = [];
     let answered = false;
     const count = this.options.seeds.length;
@@ -134,7 +157,8 @@ export class EsClient {
       }
       const began = performance.now();
       try {
-        const body = await this.attempt(seed, path, signal);
+        const reader = (read ?? wholeJson)() as BodyReader<T>;
+        const body = await this.attempt(seed, path, signal, reader);
         this.preferred = index;
         return { body, url, durationMs: performance.now() - began };
       } catch (error) {
@@ -150,7 +174,12 @@ export class EsClient {
     throw new EsRequestError(path, attempts, answered);
   }
 
-  private async attempt(seed: URL, path: string, cycleSignal: AbortSignal): Promise<unknown> {
+  private async attempt<T>(
+    seed: URL,
+    path: string,
+    cycleSignal: AbortSignal,
+    reader: BodyReader<T>,
+  ): Promise<T> {
     const timeout = AbortSignal.timeout(this.options.requestTimeoutMs);
     const signal = AbortSignal.any([cycleSignal, timeout]);
     const reasonIfAborted = (): AttemptFailure | undefined => {
@@ -171,13 +200,41 @@ export class EsClient {
     } catch (error) {
       throw reasonIfAborted() ?? new AttemptFailure(describeError(error), true, false);
     }
-    let raw: Buffer;
+    const limit = this.options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    const declared = Number(response.headers['content-length']);
+    if (Number.isFinite(declared) && declared > limit) {
+      response.body.destroy();
+      throw new AttemptFailure(`response of ${declared} bytes exceeds the ${limit}-byte limit`, false, true);
+    }
+    const ok = response.statusCode >= 200 && response.statusCode < 300;
+    const contentType = String(response.headers['content-type'] ?? '');
+    const hint = (): string => bodyHint(head, contentType, (text) => this.redact(text));
+    const invalid = (error: unknown): AttemptFailure =>
+      new AttemptFailure(`invalid JSON (${(error as Error).message}; ${size} bytes)`, true, true);
+    // The start of the body (for hints), its size so far, and whether it is an HTML page (a proxy's).
+    let head = Buffer.alloc(0);
+    let size = 0;
+    let html: boolean | undefined;
     try {
-      raw = await readBody(response, this.options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES);
-      if (String(response.headers['content-encoding'] ?? '').includes('gzip')) {
-        raw = await gunzipAsync(raw, {
-          maxOutputLength: this.options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
-        });
+      for await (const chunk of bodyBytes(response)) {
+        size += chunk.length;
+        if (size > limit) throw new AttemptFailure(`response exceeds the ${limit}-byte limit`, false, true);
+        if (head.length < HINT_BYTES)
+          head = Buffer.concat([head, chunk.subarray(0, HINT_BYTES - head.length)]);
+        if (!ok) continue;
+        if (html === undefined) {
+          const first = firstNonSpace(chunk);
+          if (first !== undefined) html = first === 0x3c;
+        }
+        if (html) {
+          if (head.length >= HINT_BYTES) break;
+          continue;
+        }
+        try {
+          reader.write(chunk);
+        } catch (error) {
+          throw invalid(error);
+        }
       }
     } catch (error) {
       if (error instanceof AttemptFailure) throw error;
@@ -186,27 +243,16 @@ export class EsClient {
         new AttemptFailure(`reading the response failed: ${describeError(error)}`, true, true)
       );
     }
-    const contentType = String(response.headers['content-type'] ?? '');
-    if (response.statusCode < 200 || response.statusCode >= 300) {
+    if (!ok) {
       // 429 and 5xx are about this node or proxy; 4xx (401, 403, 404...) would be the same on every seed.
       const retriable = response.statusCode === 429 || response.statusCode >= 500;
-      throw new AttemptFailure(
-        `HTTP ${response.statusCode}${bodyHint(raw, contentType, (text) => this.redact(text))}`,
-        retriable,
-        true,
-      );
+      throw new AttemptFailure(`HTTP ${response.statusCode}${hint()}`, retriable, true);
     }
-    const text = raw.toString('utf8');
-    if (/^\s*</.test(text))
-      throw new AttemptFailure(
-        `HTTP ${response.statusCode} but not JSON${bodyHint(raw, contentType, (text) => this.redact(text))}`,
-        true,
-        true,
-      );
+    if (html) throw new AttemptFailure(`HTTP ${response.statusCode} but not JSON${hint()}`, true, true);
     try {
-      return JSON.parse(text);
+      return reader.end();
     } catch (error) {
-      throw new AttemptFailure(`invalid JSON (${(error as Error).message}; ${raw.length} bytes)`, true, true);
+      throw invalid(error);
     }
   }
 
@@ -267,23 +313,16 @@ export function displayUrl(seed: URL, path: string): string {
   return `${seed.origin}${joinPath(seed.pathname, path)}`;
 }
 
-async function readBody(response: Dispatcher.ResponseData, limit: number): Promise<Buffer> {
-  const declared = Number(response.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) {
-    response.body.destroy();
-    throw new AttemptFailure(`response of ${declared} bytes exceeds the ${limit}-byte limit`, false, true);
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of response.body) {
-    size += (chunk as Buffer).length;
-    if (size > limit) {
-      response.body.destroy();
-      throw new AttemptFailure(`response exceeds the ${limit}-byte limit`, false, true);
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+/** The body's bytes as they arrive, gunzipped when the server compressed them. */
+function bodyBytes(response: Dispatcher.ResponseData): AsyncIterable<Buffer> {
+  if (!String(response.headers['content-encoding'] ?? '').includes('gzip')) return response.body;
+  // An error on either side (a cut connection, a corrupt stream) ends the iteration with it.
+  return pipeline(response.body as unknown as Readable, createGunzip({ chunkSize: 64 * 1024 }), () => {});
+}
+
+function firstNonSpace(chunk: Uint8Array): number | undefined {
+  for (const byte of chunk) if (byte !== 0x20 && byte !== 0x0a && byte !== 0x0d && byte !== 0x09) return byte;
+  return undefined;
 }
 
 /**

@@ -7,10 +7,10 @@ import {
   LeafNames,
   type SegmentSanitizer,
 } from '@stoker/shared';
-import { EsRequestError, type EsResponse } from './client.js';
+import { type BodyReader, EsRequestError, type EsResponse } from './client.js';
 import { clusterHealthPath } from './collectors/cluster-health.js';
 import { CLUSTER_STATS_PATH, supportsClusterStats } from './collectors/cluster-stats.js';
-import { indicesStatsPath } from './collectors/indices-stats.js';
+import { IndicesStatsReader, indicesStatsPath } from './collectors/indices-stats.js';
 import { masterNodePath, parseMasterNodeId } from './collectors/master-node.js';
 import { nodesStatsPath, parseNodesStats } from './collectors/nodes-stats.js';
 import { PENDING_TASKS_PATH, supportsPendingTasks } from './collectors/pending-tasks.js';
@@ -29,7 +29,7 @@ import { type ClusterTarget, seedLabel } from './targets.js';
 
 /** What the job needs of the HTTP client (tests pass a stub; production an EsClient). */
 export interface EsGetter {
-  get(path: string, signal: AbortSignal): Promise<EsResponse>;
+  get<T = unknown>(path: string, signal: AbortSignal, read?: () => BodyReader<T>): Promise<EsResponse<T>>;
 }
 
 export type Limiter = <T>(task: () => Promise<T>) => Promise<T>;
@@ -113,9 +113,13 @@ export class ClusterJob implements Job {
     const durations = new Map<string, number>();
     let seedsUnreachable = false;
 
-    const fetch = async (step: Step, path: string): Promise<{ body: unknown } | undefined> => {
+    const fetch = async <T = unknown>(
+      step: Step,
+      path: string,
+      read?: () => BodyReader<T>,
+    ): Promise<{ body: T } | undefined> => {
       try {
-        const response = await this.client.get(path, cycle.signal);
+        const response = await this.client.get(path, cycle.signal, read);
         attempted.set(step, false);
         durations.set(step, response.durationMs);
         return { body: response.body };
@@ -195,9 +199,13 @@ export class ClusterJob implements Job {
       for (const [api, path] of Object.entries(paths) as [ApiName, string | undefined][]) {
         if (!path || !wanted(api) || (CLUSTER_WIDE_APIS.has(api) && !clusterWide)) continue;
         jobs.push(
-          fetch(api, path).then((got) => {
-            if (got) responses[api] = got.body;
-          }),
+          api === 'indices_stats'
+            ? fetch(api, path, () => new IndicesStatsReader()).then((got) => {
+                if (got) responses.indices_stats = got.body;
+              })
+            : fetch(api, path).then((got) => {
+                if (got) responses[api] = got.body;
+              }),
         );
       }
       if (!this.target.local && wanted('nodes_stats')) {

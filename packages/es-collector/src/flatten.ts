@@ -27,7 +27,8 @@ export interface FlattenRules {
   numericString?: (path: readonly string[]) => boolean;
 }
 
-const MAX_DEPTH = 12;
+/** Leaves deeper than this below their head are cut (a hostile answer may nest without end). */
+export const MAX_DEPTH = 12;
 const NUMERIC = /^-?\d+(\.\d+)?$/;
 
 export type LeafVisitor = (leaf: LeafName, value: number) => void;

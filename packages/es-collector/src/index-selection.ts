@@ -1,5 +1,4 @@
-import type { IndexStats } from './collectors/indices-stats.js';
-import { storeSizeBytes } from './collectors/indices-stats.js';
+import { type IndexStats, LeafShape, storeSizeBytes } from './collectors/indices-stats.js';
 import { isRecord } from './flatten.js';
 
 /**
@@ -57,9 +56,29 @@ export function rollupName(index: string): string {
 // Fields that are not additive across indices: an average, a percent, a high-water mark, an age.
 const NON_ADDITIVE = /(^avg_|_percent$|^max_|timestamp|_age$|^earliest_)/;
 
+function combine(key: string, a: number, b: number): number {
+  return NON_ADDITIVE.test(key) ? Math.max(a, b) : a + b;
+}
+
+/** Sums two indices' stats leaf by leaf (non-additive leaves take the larger value). */
+export function mergeIndexStats(a: IndexStats, b: IndexStats): IndexStats {
+  const leaves = [...a.shape.leaves];
+  const values = [...a.values];
+  b.shape.leaves.forEach((leaf, i) => {
+    const at = a.shape === b.shape ? i : a.shape.position(leaf.rawPath);
+    if (at === undefined) {
+      leaves.push(leaf);
+      values.push(b.values[i]!);
+    } else {
+      values[at] = combine(leaf.raw, values[at]!, b.values[i]!);
+    }
+  });
+  return { shape: leaves.length === a.shape.leaves.length ? a.shape : new LeafShape(leaves), values };
+}
+
 /** Sums two stats trees leaf by leaf (non-additive leaves take the larger value). */
 export function mergeStats(a: unknown, b: unknown, key = ''): unknown {
-  if (typeof a === 'number' && typeof b === 'number') return NON_ADDITIVE.test(key) ? Math.max(a, b) : a + b;
+  if (typeof a === 'number' && typeof b === 'number') return combine(key, a, b);
   if (isRecord(a) && isRecord(b)) {
     const merged: Record<string, unknown> = { ...a };
     for (const [child, value] of Object.entries(b))
@@ -89,7 +108,7 @@ export function selectIndices(
     const target = options.rollup ? rollupName(name) : name;
     reportedAs.set(name, target);
     const before = grouped.get(target);
-    grouped.set(target, before ? (mergeStats(before, stats) as IndexStats) : stats);
+    grouped.set(target, before ? mergeIndexStats(before, stats) : stats);
   }
   const ranked = [...grouped].sort(
     ([nameA, a], [nameB, b]) => storeSizeBytes(b) - storeSizeBytes(a) || (nameA < nameB ? -1 : 1),

@@ -7,7 +7,7 @@ import {
   mapIndexHealth,
 } from './collectors/cluster-health.js';
 import { mapClusterStats } from './collectors/cluster-stats.js';
-import { mapIndexStats, parseIndicesStats } from './collectors/indices-stats.js';
+import { mapIndexStats, type ParsedIndicesStats } from './collectors/indices-stats.js';
 import { mapNodeStats, type NodeEntry, parseNodesStats } from './collectors/nodes-stats.js';
 import { mapPendingTasks } from './collectors/pending-tasks.js';
 import { deriveNodeMetrics } from './derive.js';
@@ -67,11 +67,17 @@ export interface MapResult {
   indicesDropped?: number;
 }
 
-export type Responses = Partial<Record<ApiName, unknown>>;
+/**
+ * Parsed bodies by API; index stats come already read into their compact form
+ * (`IndicesStatsReader`, which reads them as they arrive).
+ */
+export type Responses = Partial<Record<Exclude<ApiName, 'indices_stats'>, unknown>> & {
+  indices_stats?: ParsedIndicesStats;
+};
 
 export function mapResponses(responses: Responses, options: MapOptions, state: MapState): MapResult {
   const result: MapResult = { samples: [], errors: new Map() };
-  const attempt = (api: ApiName, map: (body: unknown) => void): void => {
+  const attempt = <A extends ApiName>(api: A, map: (body: Responses[A]) => void): void => {
     if (!(api in responses)) return;
     try {
       map(responses[api]);
@@ -89,8 +95,8 @@ export function mapResponses(responses: Responses, options: MapOptions, state: M
     appendSamples(result.samples, derived.samples);
     if (options.aggregates !== false) appendSamples(result.samples, aggregateNodes(derived.figures));
   });
-  attempt('indices_stats', (body) => {
-    const parsed = parseIndicesStats(body);
+  attempt('indices_stats', (parsed) => {
+    if (!parsed?.all) throw new Error('_stats: expected {"_all": {...}}');
     result.samples.push(mapIndexStats('_all', parsed.all));
     const selection = selectIndices(parsed.indices, options.indices);
     for (const [name, stats] of selection.kept) result.samples.push(mapIndexStats(name, stats));

@@ -18,7 +18,7 @@ export type Sample =
   | { kind: 'cluster_stats'; path: Path; value: number }
   /**
    * One node's whole `_nodes/stats` entry: each numeric leaf is a series, under its path as ES nests
-   * it (`jvm.mem.heap_used_in_bytes`). Walked once, when the cycle is named (`treeLeaves`).
+   * it (`jvm.mem.heap_used_in_bytes`). Walked once, when the cycle is named (`nodeLeaves`).
    */
   | { kind: 'node'; node: string; stats: NodeStats }
   /** Rates, latencies and percents computed here (`rates.indexing.index_per_s`). */

@@ -8,7 +8,7 @@ import { sharedSkip } from '../../../test/harness/fixtures.js';
 import { DEFAULT_INDEX_SELECTION } from '../src/index-selection.js';
 import { NAMING_SCHEMES, type NamingSchemeName } from '../src/naming/index.js';
 import { type ApiName, mapResponses, type Responses } from '../src/pipeline.js';
-import { namedLines, readFixture } from './helpers.js';
+import { namedLines, readResponse } from './helpers.js';
 
 /**
  * Golden cases as folders (testcases/<case>/): `input.json` names the recorded responses and the
@@ -36,7 +36,8 @@ const TIMESTAMP = 1_700_000_000;
 
 function render(input: CaseInput): string {
   const responses: Responses = {};
-  for (const [api, file] of Object.entries(input.responses)) responses[api as ApiName] = readFixture(file);
+  for (const [api, file] of Object.entries(input.responses))
+    Object.assign(responses, { [api]: readResponse(api as ApiName, file) });
   const result = mapResponses(
     responses,
     {

@@ -3,9 +3,10 @@ import { join, relative } from 'node:path';
 import { DistinctNames, type LeafName, LeafNames, LineBatch, type SegmentSanitizer } from '@stoker/shared';
 import { type RecordingCycle, recordingCycle } from '../../../test/harness/cycle.js';
 import { sharedPath } from '../../../test/harness/fixtures.js';
-import { indexLeaves } from '../src/collectors/indices-stats.js';
+import { indexLeaves, readIndicesStats } from '../src/collectors/indices-stats.js';
 import { nodeLeaves } from '../src/collectors/nodes-stats.js';
 import { type NamingScheme, nameSamples } from '../src/naming/index.js';
+import type { ApiName, Responses } from '../src/pipeline.js';
 import type { Sample } from '../src/samples.js';
 
 export const FIXTURES_ES = sharedPath('fixtures', 'es');
@@ -26,6 +27,17 @@ export function fixtureFiles(match: RegExp): string[] {
 
 export function readFixture(relativePath: string): unknown {
   return JSON.parse(readFileSync(join(FIXTURES_ES, relativePath), 'utf8'));
+}
+
+export function readFixtureBytes(relativePath: string): Buffer {
+  return readFileSync(join(FIXTURES_ES, relativePath));
+}
+
+/** A recorded answer as the cluster job hands it on: index stats read as they arrive, others parsed. */
+export function readResponse(api: ApiName, relativePath: string): Responses[ApiName] {
+  return api === 'indices_stats'
+    ? readIndicesStats(readFixtureBytes(relativePath))
+    : readFixture(relativePath);
 }
 
 /** A Cycle as the shared runtime would pass it; its lines carry the prefix `es`. */
@@ -61,7 +73,7 @@ export function leafValues(sample: Sample): Map<string, number> {
   const visit = (leaf: LeafName, value: number) => values.set(leaf.rawPath, value);
   const tree = new LeafNames();
   if (sample.kind === 'node') nodeLeaves(sample.stats, tree.root, visit);
-  else if (sample.kind === 'index') indexLeaves(sample.stats, tree.root, visit);
+  else if (sample.kind === 'index') indexLeaves(sample.stats, tree, visit);
   else throw new Error(`${sample.kind} samples have no leaves`);
   return values;
 }

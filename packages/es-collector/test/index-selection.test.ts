@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { sharedSkip } from '../../../test/harness/fixtures.js';
-import { parseIndicesStats } from '../src/collectors/indices-stats.js';
+import { indexValue, readIndicesStats } from '../src/collectors/indices-stats.js';
 import { DEFAULT_INDEX_SELECTION, globToRegExp, rollupName, selectIndices } from '../src/index-selection.js';
-import { readFixture } from './helpers.js';
+import { readFixtureBytes } from './helpers.js';
 
 describe('index selection', () => {
   test('date-suffix rollup names', () => {
@@ -34,16 +34,16 @@ describe('index selection', () => {
   });
 
   test('rollup, include/exclude and top-N on real recordings', { skip: sharedSkip() }, () => {
-    const parsed = parseIndicesStats(
-      readFixture('telegraf/indices_stats-6.x-7.x/indices_stats_date_stamped.json'),
+    const parsed = readIndicesStats(
+      readFixtureBytes('telegraf/indices_stats-6.x-7.x/indices_stats_date_stamped.json'),
     );
     const all = selectIndices(parsed.indices, DEFAULT_INDEX_SELECTION);
     assert.deepEqual([...all.kept.keys()].sort(), ['influx', 'penguins', 'twitter']);
     assert.equal(all.dropped, 0);
     const twitterDocs = ['twitter_2020_08_02', 'twitter_2020_08_01', 'twitter_2020_07_31']
-      .map((name) => parsed.indices.get(name)!.primaries!.docs!.count!)
+      .map((name) => indexValue(parsed.indices.get(name)!, 'primaries.docs.count')!)
       .reduce((a, b) => a + b, 0);
-    assert.equal(all.kept.get('twitter')!.primaries!.docs!.count, twitterDocs);
+    assert.equal(indexValue(all.kept.get('twitter')!, 'primaries.docs.count'), twitterDocs);
 
     const top1 = selectIndices(parsed.indices, { ...DEFAULT_INDEX_SELECTION, top: 1 });
     assert.equal(top1.kept.size, 1);
@@ -68,11 +68,14 @@ describe('index selection', () => {
   test('0.90 keeps its per-index map inside _all; daily logstash indices sum into one', {
     skip: sharedSkip(),
   }, () => {
-    const parsed = parseIndicesStats(readFixture('diamond/0.90/indices_stats_logstash_daily.json'));
+    const parsed = readIndicesStats(readFixtureBytes('diamond/0.90/indices_stats_logstash_daily.json'));
     assert.equal(parsed.indices.size, 3);
     const selection = selectIndices(parsed.indices, DEFAULT_INDEX_SELECTION);
     assert.deepEqual([...selection.kept.keys()], ['logstash-adm-syslog']);
-    const sum = [...parsed.indices.values()].reduce((total, stats) => total + stats.total!.docs!.count!, 0);
-    assert.equal(selection.kept.get('logstash-adm-syslog')!.total!.docs!.count, sum);
+    const sum = [...parsed.indices.values()].reduce(
+      (total, stats) => total + indexValue(stats, 'total.docs.count')!,
+      0,
+    );
+    assert.equal(indexValue(selection.kept.get('logstash-adm-syslog')!, 'total.docs.count'), sum);
   });
 });

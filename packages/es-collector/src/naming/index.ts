@@ -41,7 +41,7 @@ export function nameSamples(
       const group = sample.kind === 'node' ? groupOf('node', sample.node) : groupOf('index', sample.index);
       const add = group.add.bind(group);
       if (sample.kind === 'node') nodeLeaves(sample.stats, leafNames.root, add);
-      else indexLeaves(sample.stats, leafNames.root, add);
+      else indexLeaves(sample.stats, leafNames, add);
       continue;
     }
     for (const named of scheme.nameSample(cluster, sample)) {
