@@ -26,15 +26,19 @@ const STALE = new Set(['ENODEV', 'ESRCH', 'ESTALE', 'EBADF', 'EINVAL']);
  * since a replaced file would keep being read through the old one.
  */
 export class PseudoFiles {
-  private readonly open = new Map<string, { fd: number; used: boolean }>();
+  private readonly open = new Map<string, KeptFile>();
 
-  /** The file's whole text. Throws as `openSync` does when it cannot be opened. */
-  read(path: string): string {
+  /**
+   * The file's whole text. Throws as `openSync` does when it cannot be opened. `reuseFor`: how many
+   * ms the text may be handed out again by `recent` instead of being read (0, or no function: never).
+   */
+  read(path: string, reuseFor?: (text: string) => number): string {
     const kept = this.open.get(path);
     if (kept) {
       try {
         const text = readWhole(kept.fd);
         kept.used = true;
+        remember(kept, text, reuseFor);
         return text;
       } catch (error) {
         this.close(path);
@@ -46,11 +50,26 @@ export class PseudoFiles {
     try {
       const text = readWhole(fd);
       keep = KERNEL_FILESYSTEMS.has(statfsSync(path).type);
-      if (keep) this.open.set(path, { fd, used: true });
+      if (keep) {
+        const entry: KeptFile = { fd, used: true, reusable: undefined, reusableUntil: 0 };
+        remember(entry, text, reuseFor);
+        this.open.set(path, entry);
+      }
       return text;
     } finally {
       if (!keep) closeSync(fd);
     }
+  }
+
+  /**
+   * The text `read` last gave for `path`, while its `reuseFor` allows; undefined when it must be
+   * read. Says nothing about whether the file is still there.
+   */
+  recent(path: string): string | undefined {
+    const kept = this.open.get(path);
+    if (kept?.reusable === undefined || performance.now() >= kept.reusableUntil) return undefined;
+    kept.used = true;
+    return kept.reusable;
   }
 
   private openFile(path: string): number {
@@ -92,6 +111,21 @@ export class PseudoFiles {
       // Already unusable: nothing to release.
     }
   }
+}
+
+interface KeptFile {
+  fd: number;
+  /** Read (or reused) since the last sweep. */
+  used: boolean;
+  /** A text `recent` may hand out until `reusableUntil` (performance.now() ms). */
+  reusable: string | undefined;
+  reusableUntil: number;
+}
+
+function remember(kept: KeptFile, text: string, reuseFor: ((text: string) => number) | undefined): void {
+  const ms = reuseFor?.(text) ?? 0;
+  kept.reusable = ms > 0 ? text : undefined;
+  kept.reusableUntil = ms > 0 ? performance.now() + ms : 0;
 }
 
 /**

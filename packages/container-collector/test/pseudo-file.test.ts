@@ -59,3 +59,48 @@ test('files on ordinary filesystems are not kept: a replaced file is read anew',
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+/** A fresh cgroup with the pids controller (v1 hierarchy, or the v2 root's child), removed by the caller. */
+async function pidsCgroup(): Promise<string> {
+  const { existsSync, readFileSync } = await import('node:fs');
+  const { mkdir } = await import('node:fs/promises');
+  const base =
+    existsSync('/sys/fs/cgroup/pids/pids.max') || existsSync('/sys/fs/cgroup/pids/cgroup.procs')
+      ? '/sys/fs/cgroup/pids'
+      : readFileSync('/sys/fs/cgroup/cgroup.controllers', 'utf8').split(/\s+/).includes('pids')
+        ? '/sys/fs/cgroup'
+        : undefined;
+  if (!base) throw new Error('no cgroup with the pids controller here (this test needs root and cgroups)');
+  const dir = join(base, `stoker-reuse-${process.pid}`);
+  await mkdir(dir);
+  return dir;
+}
+
+test('a limit file is reused for its time, read afresh otherwise, and proves nothing about its cgroup', async () => {
+  const { rmdir } = await import('node:fs/promises');
+  const { CgroupUnreadable, readCgroupFiles, reuseRule } = await import('../src/cgroup/files.js');
+  const { pseudoFiles } = await import('../src/pseudo-file.js');
+  const dir = await pidsCgroup();
+  const limit = join(dir, 'pids.max');
+  const rule = reuseRule(new Set(['pids.max']), new Set());
+  try {
+    await writeFile(limit, '100');
+    const first = await readCgroupFiles(dir, ['pids.current', 'pids.max'], rule);
+    assert.equal(first.get('pids.max'), '100\n');
+    await writeFile(limit, '200');
+    const second = await readCgroupFiles(dir, ['pids.current', 'pids.max'], rule);
+    assert.equal(second.get('pids.max'), '100\n', 'within the minute: the text read before');
+    assert.equal(second.get('pids.current'), '0\n', 'a counter is read every time');
+    // Without the rule (or once the minute is over) the kernel's current value.
+    assert.equal((await readCgroupFiles(dir, ['pids.max'])).get('pids.max'), '200\n');
+    assert.equal(pseudoFiles.recent(limit), undefined, 'a read without reuse forgets the text');
+    await readCgroupFiles(dir, ['pids.current', 'pids.max'], rule);
+    assert.equal(pseudoFiles.recent(limit), '200\n');
+    await rmdir(dir);
+    // The cgroup is gone: the reused limit does not make it look alive.
+    await assert.rejects(readCgroupFiles(dir, ['pids.current', 'pids.max'], rule), CgroupUnreadable);
+  } finally {
+    await rmdir(dir).catch(() => {});
+    pseudoFiles.closeAll();
+  }
+});

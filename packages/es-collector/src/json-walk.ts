@@ -21,8 +21,8 @@ export interface JsonHandler<C> {
 
 /** A token longer than this is refused (no key or number of a stats answer comes near it). */
 export const MAX_TOKEN_BYTES = 4 * 1024 * 1024;
-/** Keys decoded and kept for reuse; past this, the cache starts afresh. */
-const MAX_KEYS = 20_000;
+/** Slots of the decoded-key cache (a power of two; a slot holds the last key whose hash fell there). */
+const KEY_SLOTS = 4096;
 
 // Parser states.
 const VALUE = 0; // a value (at the top, after ':' or after ',' in an array)
@@ -50,7 +50,7 @@ export class JsonWalk<C> {
   private carry: Uint8Array | undefined;
   /** Bytes of the document before the current chunk, for error offsets. */
   private offset = 0;
-  private readonly keys = new Map<number, string>();
+  private readonly keys: (string | undefined)[] = new Array(KEY_SLOTS).fill(undefined);
   private readonly decoder = new TextDecoder('utf-8', { fatal: true });
 
   constructor(
@@ -61,31 +61,52 @@ export class JsonWalk<C> {
 
   /** Walks the next bytes of the document. */
   write(chunk: Uint8Array): void {
-    let bytes = chunk;
+    // One kind of array through the loop (a Buffer is another), so it stays optimised for one.
+    const bytes = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length);
+    let from = 0;
     if (this.carry) {
-      bytes = new Uint8Array(this.carry.length + chunk.length);
-      bytes.set(this.carry);
-      bytes.set(chunk, this.carry.length);
-      this.offset -= this.carry.length;
+      // Finish the cut token on the carry and as little of the chunk as it needs, then go on in the chunk.
+      const carry = this.carry;
       this.carry = undefined;
+      this.offset -= carry.length;
+      for (let take = Math.min(bytes.length, 256); ; take = Math.min(bytes.length, take * 8)) {
+        const joined = new Uint8Array(carry.length + take);
+        joined.set(carry);
+        joined.set(bytes.subarray(0, take), carry.length);
+        const used = this.walk(joined, false);
+        if (used >= carry.length) {
+          from = used - carry.length;
+          this.offset += carry.length;
+          break;
+        }
+        if (take === bytes.length) {
+          this.keep(joined, used);
+          this.offset += joined.length;
+          return;
+        }
+      }
     }
-    const used = this.walk(bytes, false);
-    if (used < bytes.length) {
-      if (bytes.length - used > MAX_TOKEN_BYTES)
-        throw this.error(`a token longer than ${MAX_TOKEN_BYTES} bytes`, used);
-      this.carry = bytes.slice(used);
-    }
+    const used = this.walk(bytes, false, from);
+    if (used < bytes.length) this.keep(bytes, used);
     this.offset += bytes.length;
+  }
+
+  /** Keeps the unfinished token that starts at `from` for the next chunk. */
+  private keep(bytes: Uint8Array, from: number): void {
+    if (bytes.length - from > MAX_TOKEN_BYTES) throw this.error(`a token longer than ${MAX_TOKEN_BYTES} bytes`, from);
+    this.carry = bytes.slice(from);
   }
 
   /** The document ended: throws if it is incomplete. */
   end(): void {
     const carry = this.carry ?? new Uint8Array(0);
     this.carry = undefined;
+    this.offset -= carry.length;
     const used = this.walk(carry, true);
     if (used < carry.length || this.state !== DONE) throw this.error('unexpected end of the document', used);
   }
 
+  /** `at`: an index into the bytes being walked (which start at `offset` in the document). */
   private error(what: string, at: number): JsonWalkError {
     return new JsonWalkError(`${what} at byte ${this.offset + at}`);
   }
@@ -94,11 +115,11 @@ export class JsonWalk<C> {
    * Walks `bytes` token by token; returns how many were used (less than all when the last token is
    * cut off and `final` is false).
    */
-  private walk(bytes: Uint8Array, final: boolean): number {
+  private walk(bytes: Uint8Array, final: boolean, start = 0): number {
     const { contexts, isArray, handler } = this;
     const length = bytes.length;
     let state = this.state;
-    let pos = 0;
+    let pos = start;
     try {
       while (pos < length) {
         const byte = bytes[pos]!;
@@ -115,10 +136,30 @@ export class JsonWalk<C> {
               continue;
             }
             if (byte !== QUOTE) throw this.error(`expected a key, found ${describe(byte)}`, pos);
-            const end = stringEnd(bytes, pos);
-            if (end < 0) return pos;
-            if (contexts[contexts.length - 1] !== undefined) this.key = this.decodeKey(bytes, pos, end);
-            pos = end + 1;
+            if (contexts[contexts.length - 1] === undefined) {
+              // A skipped object: its keys are not decoded.
+              const end = stringEnd(bytes, pos);
+              if (end < 0) return pos;
+              pos = end + 1;
+            } else {
+              // Scanned and hashed in one pass; a plain ASCII key seen before is the same string again.
+              let hash = 0;
+              let end = pos + 1;
+              for (; end < length; end++) {
+                const next = bytes[end]!;
+                if (next === QUOTE || next === BACKSLASH || next >= 0x80) break;
+                hash = (Math.imul(hash, 31) + next) | 0;
+              }
+              if (end === length) return pos;
+              if (bytes[end] === QUOTE) {
+                this.key = this.cachedKey(bytes, pos + 1, end, hash);
+              } else {
+                end = stringEnd(bytes, pos);
+                if (end < 0) return pos;
+                this.key = this.decodeString(bytes, pos, end);
+              }
+              pos = end + 1;
+            }
             state = COLON;
             continue;
           }
@@ -174,10 +215,26 @@ export class JsonWalk<C> {
               if (end < 0) return pos;
               pos = end + 1;
             } else if (byte === 0x2d || (byte >= 0x30 && byte <= 0x39)) {
-              let end = pos + 1;
-              while (end < length && isNumberByte(bytes[end]!)) end++;
+              // Digits accumulate as they are scanned; anything else (a fraction, an exponent, more
+              // digits than a double holds exactly) is read again by Number().
+              let end = byte === 0x2d ? pos + 1 : pos;
+              let integer = 0;
+              let plain = true;
+              for (; end < length; end++) {
+                const next = bytes[end]!;
+                const digit = next - 0x30;
+                if (digit >= 0 && digit <= 9) integer = integer * 10 + digit;
+                else if (next === 0x2e || next === 0x65 || next === 0x45 || next === 0x2b || next === 0x2d) plain = false;
+                else break;
+              }
               if (end === length && !final) return pos;
-              const value = readNumber(bytes, pos, end);
+              const digits = byte === 0x2d ? end - pos - 1 : end - pos;
+              const value =
+                plain && digits > 0 && digits <= 15 && (digits === 1 || bytes[end - digits] !== 0x30)
+                  ? byte === 0x2d
+                    ? -integer
+                    : integer
+                  : readNumber(bytes, pos, end);
               if (Number.isNaN(value)) throw this.error('malformed number', pos);
               if (parent !== undefined && Number.isFinite(value)) handler.number(parent, this.key, value);
               pos = end;
@@ -220,38 +277,18 @@ export class JsonWalk<C> {
     return this.contexts.length === 0 ? DONE : NEXT;
   }
 
-  /**
-   * The key between the quotes at `start` and `end`. A plain ASCII key is looked up by a hash of its
-   * bytes among those seen before (the same string each time, so the handler's map lookups are
-   * fast); escapes and UTF-8 are decoded as JSON says.
-   */
-  private decodeKey(bytes: Uint8Array, start: number, end: number): string {
-    let hash = 0x811c9dc5;
-    let plain = true;
-    for (let i = start + 1; i < end; i++) {
-      const byte = bytes[i]!;
-      if (byte === BACKSLASH || byte >= 0x80) {
-        plain = false;
-        break;
-      }
-      hash = Math.imul(hash ^ byte, 0x01000193);
-    }
-    if (!plain) return this.decodeString(bytes, start, end);
-    const length = end - start - 1;
-    const known = this.keys.get(hash);
+  /** The plain ASCII key in `bytes[start, end)` whose hash is `hash`: the string made when it was last seen. */
+  private cachedKey(bytes: Uint8Array, start: number, end: number, hash: number): string {
+    const slot = (hash ^ (hash >>> 12)) & (KEY_SLOTS - 1);
+    const length = end - start;
+    const known = this.keys[slot];
     if (known !== undefined && known.length === length) {
-      let same = true;
-      for (let i = 0; i < length; i++) {
-        if (known.charCodeAt(i) !== bytes[start + 1 + i]) {
-          same = false;
-          break;
-        }
-      }
-      if (same) return known;
+      let i = 0;
+      while (i < length && known.charCodeAt(i) === bytes[start + i]) i++;
+      if (i === length) return known;
     }
-    if (this.keys.size >= MAX_KEYS) this.keys.clear();
-    const key = ascii(bytes, start + 1, end);
-    this.keys.set(hash, key);
+    const key = ascii(bytes, start, end);
+    this.keys[slot] = key;
     return key;
   }
 
@@ -279,32 +316,8 @@ function stringEnd(bytes: Uint8Array, start: number): number {
   return -1;
 }
 
-function isNumberByte(byte: number): boolean {
-  return (
-    (byte >= 0x30 && byte <= 0x39) ||
-    byte === 0x2e ||
-    byte === 0x65 ||
-    byte === 0x45 ||
-    byte === 0x2b ||
-    byte === 0x2d
-  );
-}
-
-/** The number in `bytes[start, end)`, as `JSON.parse` reads it; NaN when it is not one. */
+/** The number in `bytes[start, end)` as `JSON.parse` reads it; NaN when it is not one. */
 function readNumber(bytes: Uint8Array, start: number, end: number): number {
-  const negative = bytes[start] === 0x2d;
-  const first = negative ? start + 1 : start;
-  // Up to 15 digits an integer is exact when accumulated; anything else goes through Number().
-  if (end > first && end - first <= 15 && (bytes[first] !== 0x30 || end - first === 1)) {
-    let value = 0;
-    let i = first;
-    for (; i < end; i++) {
-      const digit = bytes[i]! - 0x30;
-      if (digit < 0 || digit > 9) break;
-      value = value * 10 + digit;
-    }
-    if (i === end) return negative ? -value : value;
-  }
   const text = ascii(bytes, start, end);
   return JSON_NUMBER.test(text) ? Number(text) : Number.NaN;
 }

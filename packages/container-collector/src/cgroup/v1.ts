@@ -1,5 +1,5 @@
 import { getOrCreate } from '../map-util.js';
-import { CgroupUnreadable, type FileTexts, readCgroupFiles } from './files.js';
+import { CgroupUnreadable, type FileTexts, readCgroupFiles, reuseRule } from './files.js';
 import type { CgroupPaths } from './locate.js';
 import { parseKeyedNumbers, parseLimit, parseNumber, parseNumberList } from './parse.js';
 import type { RawBlockDevice, RawCgroupStats, RawCpu, RawMemory } from './raw.js';
@@ -88,6 +88,10 @@ const MEMORY_FILES = [
 ];
 const BLKIO_FILES = ['blkio.throttle.io_service_bytes', 'blkio.throttle.io_serviced'];
 const PIDS_FILES = ['pids.current', 'pids.max'];
+const REUSE = reuseRule(
+  new Set(['cpu.cfs_quota_us', 'cpu.cfs_period_us', 'memory.limit_in_bytes', 'pids.max']),
+  new Set(BLKIO_FILES),
+);
 
 export interface ReadOptions {
   /** `cpuacct.usage_percpu` is 128 numbers on a 128-CPU host: read it only for a scheme that names them. */
@@ -101,7 +105,7 @@ export async function readV1(
 ): Promise<RawCgroupStats> {
   const { dirs } = paths;
   const read = (dir: string | undefined, names: readonly string[]) =>
-    dir ? readCgroupFiles(dir, names) : Promise.resolve<FileTexts>(new Map());
+    dir ? readCgroupFiles(dir, names, REUSE) : Promise.resolve<FileTexts>(new Map());
   const optional = (dir: string | undefined, names: readonly string[]) =>
     read(dir, names).catch(() => new Map<string, string>() as FileTexts);
   // cpuacct and memory are in every v1 container; if either is gone the container is gone.

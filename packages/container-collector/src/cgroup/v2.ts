@@ -1,4 +1,4 @@
-import { type FileTexts, readCgroupFiles } from './files.js';
+import { type FileTexts, readCgroupFiles, reuseRule } from './files.js';
 import type { CgroupPaths } from './locate.js';
 import { parseKeyedNumbers, parseLimit, parseNumber, parsePressure } from './parse.js';
 import type { RawBlockDevice, RawCgroupStats, RawCpu, RawMemory } from './raw.js';
@@ -101,6 +101,8 @@ const V2_FILES = [
   ...PRESSURE_FILES,
 ];
 
+const REUSE = reuseRule(new Set(['cpu.max', 'memory.max', 'pids.max']), new Set(['io.stat']));
+
 /** Pure parse of one v2 directory's files. */
 export function parseV2(files: FileTexts): RawCgroupStats {
   return {
@@ -115,5 +117,5 @@ export function parseV2(files: FileTexts): RawCgroupStats {
 
 /** Reads one container's v2 directory. Throws CgroupUnreadable when it is gone. */
 export async function readV2(paths: Extract<CgroupPaths, { version: 2 }>): Promise<RawCgroupStats> {
-  return parseV2(await readCgroupFiles(paths.dir, V2_FILES));
+  return parseV2(await readCgroupFiles(paths.dir, V2_FILES, REUSE));
 }
