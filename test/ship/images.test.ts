@@ -74,7 +74,8 @@ describe('docker images', { skip }, () => {
     await built('es-collector', ES_IMAGE);
     const { Config } = await docker.getImage(ES_IMAGE).inspect();
     assert.equal(Config.User, 'node', 'es-collector runs as the unprivileged user');
-    assert.deepEqual(Config.Entrypoint, ['node', '/app/packages/es-collector/bin/es-collector.js']);
+    // The script itself: its first line gives node its flags.
+    assert.deepEqual(Config.Entrypoint, ['/app/packages/es-collector/bin/es-collector.js']);
     assert.ok(Config.Healthcheck?.Test?.join(' ').includes('/app/healthcheck.mjs'), 'HEALTHCHECK is set');
     assert.ok(Config.Env.includes('PORT0=9100'), `default HTTP port in ${Config.Env.join(' ')}`);
     // Production dependencies only, and only this agent's.
