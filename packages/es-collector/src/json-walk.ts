@@ -93,7 +93,8 @@ export class JsonWalk<C> {
 
   /** Keeps the unfinished token that starts at `from` for the next chunk. */
   private keep(bytes: Uint8Array, from: number): void {
-    if (bytes.length - from > MAX_TOKEN_BYTES) throw this.error(`a token longer than ${MAX_TOKEN_BYTES} bytes`, from);
+    if (bytes.length - from > MAX_TOKEN_BYTES)
+      throw this.error(`a token longer than ${MAX_TOKEN_BYTES} bytes`, from);
     this.carry = bytes.slice(from);
   }
 
@@ -224,7 +225,8 @@ export class JsonWalk<C> {
                 const next = bytes[end]!;
                 const digit = next - 0x30;
                 if (digit >= 0 && digit <= 9) integer = integer * 10 + digit;
-                else if (next === 0x2e || next === 0x65 || next === 0x45 || next === 0x2b || next === 0x2d) plain = false;
+                else if (next === 0x2e || next === 0x65 || next === 0x45 || next === 0x2b || next === 0x2d)
+                  plain = false;
                 else break;
               }
               if (end === length && !final) return pos;

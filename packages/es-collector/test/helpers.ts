@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import { DistinctNames, type LeafName, LeafNames, LineBatch, type SegmentSanitizer } from '@stoker/shared';
 import { type RecordingCycle, recordingCycle } from '../../../test/harness/cycle.js';
 import { sharedPath } from '../../../test/harness/fixtures.js';
-import { indexLeaves, readIndicesStats } from '../src/collectors/indices-stats.js';
+import { indexRun, readIndicesStats } from '../src/collectors/indices-stats.js';
 import { nodeLeaves } from '../src/collectors/nodes-stats.js';
 import { type NamingScheme, nameSamples } from '../src/naming/index.js';
 import type { ApiName, Responses } from '../src/pipeline.js';
@@ -73,8 +73,10 @@ export function leafValues(sample: Sample): Map<string, number> {
   const visit = (leaf: LeafName, value: number) => values.set(leaf.rawPath, value);
   const tree = new LeafNames();
   if (sample.kind === 'node') nodeLeaves(sample.stats, tree.root, visit);
-  else if (sample.kind === 'index') indexLeaves(sample.stats, tree, visit);
-  else throw new Error(`${sample.kind} samples have no leaves`);
+  else if (sample.kind === 'index') {
+    const run = indexRun(sample.stats, tree);
+    for (const [i, leaf] of run.leaves.entries()) visit(leaf, run.values[i]!);
+  } else throw new Error(`${sample.kind} samples have no leaves`);
   return values;
 }
 

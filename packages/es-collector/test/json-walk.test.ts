@@ -5,7 +5,7 @@ import { sharedSkip } from '../../../test/harness/fixtures.js';
 import {
   type IndexStats,
   IndicesStatsReader,
-  indexLeaves,
+  indexRun,
   type ParsedIndicesStats,
 } from '../src/collectors/indices-stats.js';
 import { forEachLeaf, isRecord } from '../src/flatten.js';
@@ -184,9 +184,10 @@ function referenceIndices(text: string): {
 
 function leafMap(stats: IndexStats): Map<string, number> {
   const values = new Map<string, number>();
-  indexLeaves(stats, new LeafNames(), (leaf, value) => {
+  const run = indexRun(stats, new LeafNames());
+  run.leaves.forEach((leaf, i) => {
     assert.ok(!values.has(leaf.rawPath), `${leaf.rawPath} twice`);
-    values.set(leaf.rawPath, value);
+    values.set(leaf.rawPath, run.values[i]!);
   });
   return values;
 }

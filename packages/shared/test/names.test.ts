@@ -271,28 +271,39 @@ describe('DistinctNames groups: many samples under one head', () => {
         plain.add(['logs', 'nodes', node, ...path], i);
       }
     }
-    assert.equal(grouped.group(['logs', 'nodes', 'data.1'], tree).leaves.length, 2);
+    assert.equal(grouped.group(['logs', 'nodes', 'data.1'], tree).size, 2);
     assert.deepEqual(collect(grouped).sort(), collect(plain).sort());
   });
 
-  test('drained in slices, every sample comes out once, in order', () => {
+  test('drained in slices, every sample comes out once, in order, whether added one by one or as runs', () => {
     const tree = new LeafNames();
-    const names = new DistinctNames();
-    names.add(['a', 'first'], 0);
-    const group = names.group(['a', 'g'], tree);
-    for (let i = 0; i < 10; i++) group.add(tree.path([`leaf${i}`]), i);
-    names.add(['a', 'last'], 1);
-    const whole = collect(names);
-    for (const slice of [1, 3, 7]) {
-      const again = new DistinctNames();
-      again.add(['a', 'first'], 0);
-      const g = again.group(['a', 'g'], tree);
-      for (let i = 0; i < 10; i++) g.add(tree.path([`leaf${i}`]), i);
-      again.add(['a', 'last'], 1);
-      assert.deepEqual(collect(again, slice), whole, `slices of ${slice}`);
-    }
+    const leaves = Array.from({ length: 10 }, (_, i) => tree.path([`leaf${i}`]));
+    const fill = (names: DistinctNames, runs: boolean): DistinctNames => {
+      names.add(['a', 'first'], 0);
+      const group = names.group(['a', 'g'], tree);
+      if (runs) {
+        // Singly added, then a run, then singly again (a new own run), then an empty run and one more.
+        group.add(leaves[0]!, 0);
+        group.addRun({ leaves: leaves.slice(1, 6), values: [1, 2, 3, 4, 5] });
+        for (let i = 6; i < 9; i++) group.add(leaves[i]!, i);
+        group.addRun({ leaves: [], values: [] });
+        group.addRun({ leaves: [leaves[9]!], values: [9] });
+      } else {
+        for (let i = 0; i < 10; i++) group.add(leaves[i]!, i);
+      }
+      names.add(['a', 'last'], 1);
+      return names;
+    };
+    const whole = collect(fill(new DistinctNames(), false));
     assert.equal(whole.length, 12);
     assert.equal(whole[1], 'a.g.leaf0=0');
+    assert.equal(whole[10], 'a.g.leaf9=9');
+    for (const runs of [false, true]) {
+      for (const slice of [1, 3, 5, 7, 100]) {
+        const again = fill(new DistinctNames(), runs);
+        assert.deepEqual(collect(again, slice), whole, `slices of ${slice}${runs ? ', runs' : ''}`);
+      }
+    }
   });
 
   test('a path emitted beside a group that only looks like one of its leaves is told apart', () => {

@@ -1,4 +1,4 @@
-import { LeafName, LeafNames } from '@stoker/shared';
+import { LeafName, LeafNames, type LeafRun } from '@stoker/shared';
 import { MAX_DEPTH } from '../flatten.js';
 import { type JsonHandler, JsonWalk } from '../json-walk.js';
 import type { Sample } from '../samples.js';
@@ -177,15 +177,9 @@ export function mapIndexStats(index: string, stats: IndexStats): Sample {
   return { kind: 'index', index, stats };
 }
 
-/** Visits every numeric leaf of one index's primaries and total, as named in `tree`. */
-export function indexLeaves(
-  stats: IndexStats,
-  tree: LeafNames,
-  visit: (leaf: LeafName, value: number) => void,
-): void {
-  const leaves = stats.shape.in(tree);
-  const { values } = stats;
-  for (let i = 0; i < leaves.length; i++) visit(leaves[i]!, values[i]!);
+/** One index's leaves as named in `tree` (a naming scheme's), with their values: a group's run. */
+export function indexRun(stats: IndexStats, tree: LeafNames): LeafRun {
+  return { leaves: stats.shape.in(tree), values: stats.values };
 }
 
 /** The value of one leaf (`total.docs.count`), if the index has it. */

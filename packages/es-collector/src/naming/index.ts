@@ -1,5 +1,5 @@
 import type { Cycle, LeafGroup, LeafNames } from '@stoker/shared';
-import { indexLeaves } from '../collectors/indices-stats.js';
+import { indexRun } from '../collectors/indices-stats.js';
 import { nodeLeaves } from '../collectors/nodes-stats.js';
 import type { Sample } from '../samples.js';
 import { defaultNaming } from './default.js';
@@ -37,11 +37,13 @@ export function nameSamples(
     return group;
   };
   for (const sample of samples) {
-    if (sample.kind === 'node' || sample.kind === 'index') {
-      const group = sample.kind === 'node' ? groupOf('node', sample.node) : groupOf('index', sample.index);
-      const add = group.add.bind(group);
-      if (sample.kind === 'node') nodeLeaves(sample.stats, leafNames.root, add);
-      else indexLeaves(sample.stats, leafNames, add);
+    if (sample.kind === 'node') {
+      const group = groupOf('node', sample.node);
+      nodeLeaves(sample.stats, leafNames.root, group.add.bind(group));
+      continue;
+    }
+    if (sample.kind === 'index') {
+      groupOf('index', sample.index).addRun(indexRun(sample.stats, leafNames));
       continue;
     }
     for (const named of scheme.nameSample(cluster, sample)) {

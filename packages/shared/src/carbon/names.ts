@@ -92,8 +92,9 @@ export class DistinctNames {
   private readonly order: NameNode[] = [];
   private readonly values: unknown[] = [];
   private prepared = false;
-  /** Where `drain` goes on: index into `order`, and into the current group's leaves. */
+  /** Where `drain` goes on: index into `order`, into the current group's runs, and into that run. */
   private cursor = 0;
+  private runCursor = 0;
   private leafCursor = 0;
 
   constructor(private readonly sanitize: SegmentSanitizer = sanitizeSegment) {}
@@ -155,13 +156,19 @@ export class DistinctNames {
       const value = this.values[this.cursor];
       if (value === GROUP) {
         const head = Buffer.from(entry.parent ? `${dottedName(entry)}.` : '', 'latin1');
-        const { leaves, values } = entry.group!;
-        const end = Math.min(leaves.length, this.leafCursor + budget);
-        for (let i = this.leafCursor; i < end; i++) emit(head, values[i], leaves[i]!.bytes);
-        budget -= end - this.leafCursor;
-        this.leafCursor = end;
-        if (end < leaves.length) break;
-        this.leafCursor = 0;
+        const { runs } = entry.group!;
+        while (this.runCursor < runs.length && budget > 0) {
+          const { leaves, values } = runs[this.runCursor]!;
+          const end = Math.min(leaves.length, this.leafCursor + budget);
+          for (let i = this.leafCursor; i < end; i++) emit(head, values[i], leaves[i]!.bytes);
+          budget -= end - this.leafCursor;
+          this.leafCursor = end;
+          if (end < leaves.length) break;
+          this.runCursor++;
+          this.leafCursor = 0;
+        }
+        if (this.runCursor < runs.length) break;
+        this.runCursor = 0;
       } else {
         emit(dottedName(entry), value);
         budget--;
@@ -203,15 +210,45 @@ function dottedName(node: NameNode): string {
   return name;
 }
 
+/** Leaves of a group with their values, index by index. */
+export interface LeafRun {
+  readonly leaves: readonly LeafName[];
+  readonly values: readonly number[];
+}
+
 /** The samples of one group: a leaf of its `LeafNames` tree and a value each, nothing per sample else. */
 export class LeafGroup {
-  readonly leaves: LeafName[] = [];
-  readonly values: number[] = [];
+  /** In the order added. */
+  readonly runs: LeafRun[] = [];
+  /** The run `add` appends to (the last one, when it was made by `add`). */
+  private own: { leaves: LeafName[]; values: number[] } | undefined;
+
   constructor(readonly leafNames: LeafNames) {}
 
   add(leaf: LeafName, value: number): void {
-    this.leaves.push(leaf);
-    this.values.push(value);
+    if (!this.own) {
+      this.own = { leaves: [], values: [] };
+      this.runs.push(this.own);
+    }
+    this.own.leaves.push(leaf);
+    this.own.values.push(value);
+  }
+
+  /**
+   * Adds many samples at once, as given (not copied: neither array may change afterwards). An
+   * entity read into arrays (an index's stats, whose leaves it shares with every index alike) costs
+   * nothing per sample here.
+   */
+  addRun(run: LeafRun): void {
+    this.runs.push(run);
+    this.own = undefined;
+  }
+
+  /** Samples in the group. */
+  get size(): number {
+    let size = 0;
+    for (const run of this.runs) size += run.leaves.length;
+    return size;
   }
 }
 /**
