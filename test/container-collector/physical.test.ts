@@ -51,7 +51,13 @@ describe('container-collector on a real Docker daemon', { skip }, () => {
         memoryBytes: 64 * MiB,
       }),
       // tail buffers the whole newline-free stream in anonymous memory until the OOM killer stops it.
-      run({ name: 'oom', cmd: 'head -c 200000000 /dev/zero | tail; sleep 3600', memoryBytes: 16 * MiB }),
+      // `tail` holds the whole zero-filled "line" and is killed; it raises its own oom_score_adj first
+      // so the kernel never picks the shell instead (that ended the container before the agent saw it).
+      run({
+        name: 'oom',
+        cmd: 'head -c 200000000 /dev/zero | (echo 1000 > /proc/self/oom_score_adj && exec tail); sleep 3600',
+        memoryBytes: 16 * MiB,
+      }),
       run({
         name: 'writer',
         cmd: 'while true; do dd if=/dev/zero of=/data/f bs=1M count=4 oflag=direct 2>/dev/null; sleep 0.2; done',
