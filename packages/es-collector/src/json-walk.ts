@@ -48,7 +48,7 @@ export class JsonWalk<C> {
   private key = '';
   /** The unfinished token at the end of the last chunk. */
   private carry: Uint8Array | undefined;
-  /** Bytes of the document before the current chunk, for error offsets. */
+  /** Where in the document the bytes being walked start, for error offsets. */
   private offset = 0;
   private readonly keys: (string | undefined)[] = new Array(KEY_SLOTS).fill(undefined);
   private readonly decoder = new TextDecoder('utf-8', { fatal: true });
