@@ -22,20 +22,7 @@ test('the agent survives a daemon restart and picks up containers started after 
   const before = await dockerd.run({ name: 'before-restart', cmd: 'sleep 3600' });
   const agent = startAgent(
     'packages/container-collector/src/cli.ts',
-    [
-      '--docker',
-      dockerd.address,
-      '--output',
-      'stdout',
-      '--interval',
-      '1s',
-      '--host-name',
-      'h',
-      '--http-port',
-      String(httpPort),
-      '--http-host',
-      '127.0.0.1',
-    ],
+    ['--docker', dockerd.address, '--output', 'stdout', '--interval', '1s', '--host-name', 'h'],
     { httpPort, env: { HOST: '', PORT0: '' } },
   );
   after(() => agent.stop());

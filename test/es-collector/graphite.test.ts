@@ -70,11 +70,9 @@ describe('es-collector into carbon-cache', { skip }, () => {
       ].join('\n'),
     );
     const httpPort = await freePort();
-    const agent = startAgent(
-      CLI,
-      ['--config', config, '--carbon', `127.0.0.1:${carbon.linePort}`, '--http-port', String(httpPort)],
-      { httpPort },
-    );
+    const agent = startAgent(CLI, ['--config', config, '--carbon', `127.0.0.1:${carbon.linePort}`], {
+      httpPort,
+    });
     t.after(() => agent.stop());
 
     const upHealthy = await carbon.waitForPoints('es.healthy.collector.up', 2, 20_000);

@@ -32,10 +32,6 @@ test('50 containers started and killed while cycles run', { skip, timeout: 300_0
       '--host-name',
       'churn',
       '--no-host-metrics',
-      '--http-port',
-      String(httpPort),
-      '--http-host',
-      '127.0.0.1',
     ],
     { httpPort, env: { HOST: '', PORT0: '' } },
   );

@@ -38,20 +38,7 @@ describe('container-collector: GET-only toward Docker', { skip }, () => {
     const httpPort = await freePort();
     const agent = startAgent(
       CONTAINER_CLI,
-      [
-        '--docker',
-        proxy.address,
-        '--interval',
-        '1s',
-        '--output',
-        'stdout',
-        '--host-name',
-        'h',
-        '--http-port',
-        String(httpPort),
-        '--http-host',
-        '127.0.0.1',
-      ],
+      ['--docker', proxy.address, '--interval', '1s', '--output', 'stdout', '--host-name', 'h'],
       { httpPort, env: { HOST: '', PORT0: '' } },
     );
     try {

@@ -45,10 +45,6 @@ describe('es-collector: seed faults over several cycles', { skip }, () => {
         `127.0.0.1:${carbon.linePort}`,
         '--self-metrics',
         'false',
-        '--http-port',
-        String(httpPort),
-        '--http-host',
-        '127.0.0.1',
       ],
       { httpPort },
     );
@@ -103,10 +99,6 @@ describe('es-collector: seed faults over several cycles', { skip }, () => {
         'stdout',
         '--self-metrics',
         'false',
-        '--http-port',
-        String(httpPort),
-        '--http-host',
-        '127.0.0.1',
       ],
       { httpPort },
     );

@@ -107,22 +107,10 @@ describe('es-collector: secrets never leave the Authorization header', { skip },
       ['clusters:', ...entries.slice(0, 4), ...entries.slice(-4), ''].join('\n'),
     );
     httpPort = await freePort();
-    agent = startAgent(
-      ES_CLI,
-      [
-        '--config',
-        config,
-        '--log-level',
-        'trace',
-        '--output',
-        'stdout',
-        '--http-port',
-        String(httpPort),
-        '--http-host',
-        '127.0.0.1',
-      ],
-      { httpPort, env },
-    );
+    agent = startAgent(ES_CLI, ['--config', config, '--log-level', 'trace', '--output', 'stdout'], {
+      httpPort,
+      env,
+    });
     await agent.waitForStatus((s) => Object.values(s.jobs).every((job: any) => job.runs >= 3), 30_000);
   });
   after(async () => {
@@ -259,20 +247,7 @@ describe('es-collector HTTP endpoint: documented routes and methods only', { ski
     port = await freePort();
     agent = startAgent(
       ES_CLI,
-      [
-        '--es',
-        es.url,
-        '--cluster',
-        'http',
-        '--interval',
-        '1s',
-        '--output',
-        'stdout',
-        '--http-port',
-        String(port),
-        '--http-host',
-        '127.0.0.1',
-      ],
+      ['--es', es.url, '--cluster', 'http', '--interval', '1s', '--output', 'stdout'],
       { httpPort: port },
     );
     await agent.waitForStatus((s) => s.jobs.http.runs >= 1);

@@ -45,10 +45,6 @@ test('SIGTERM during a cycle, carbon down, queue full: flushed once carbon is ba
       '256KiB',
       '--shutdown-grace',
       `${GRACE_MS}ms`,
-      '--http-port',
-      String(httpPort),
-      '--http-host',
-      '127.0.0.1',
     ],
     { httpPort },
   );
@@ -106,10 +102,6 @@ test('a cycle aborted by SIGTERM does not report the cluster down', { skip, time
       'stdout',
       '--self-metrics',
       'false',
-      '--http-port',
-      String(httpPort),
-      '--http-host',
-      '127.0.0.1',
     ],
     { httpPort },
   );

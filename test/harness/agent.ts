@@ -17,17 +17,29 @@ export interface AgentProcess {
   stop(signal?: NodeJS.Signals): Promise<number>;
 }
 
-/** Starts `script` (a path from the repo root) with node + tsx and the given arguments. */
+/**
+ * Starts `script` (a path from the repo root) with node + tsx and the given arguments. With
+ * `httpPort`, its HTTP endpoint is told to listen there on 127.0.0.1 (unless `portFromEnv`: the test
+ * gives the port through the environment, as Marathon does, and only reads it here).
+ */
 export function startAgent(
   script: string,
   args: readonly string[],
-  options: { env?: NodeJS.ProcessEnv; httpPort?: number } = {},
+  options: { env?: NodeJS.ProcessEnv; httpPort?: number; portFromEnv?: boolean } = {},
 ): AgentProcess {
-  const child = spawn(process.execPath, ['--conditions=stoker-source', '--import', 'tsx', script, ...args], {
-    cwd: repoRoot,
-    env: { ...process.env, ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const http =
+    options.httpPort === undefined || options.portFromEnv
+      ? []
+      : ['--http-port', String(options.httpPort), '--http-host', '127.0.0.1'];
+  const child = spawn(
+    process.execPath,
+    ['--conditions=stoker-source', '--import', 'tsx', script, ...args, ...http],
+    {
+      cwd: repoRoot,
+      env: { ...process.env, ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   let err = '';
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
@@ -102,9 +114,7 @@ export async function runAgentToEnd(
 export async function startTickAgent(prefix: string, args: readonly string[]): Promise<AgentProcess> {
   const { freePort } = await import('./graphite.js');
   const httpPort = await freePort();
-  return startAgent(
-    'test/agents/tick-agent.ts',
-    ['--interval', '1s', '--prefix', prefix, '--http-port', String(httpPort), ...args],
-    { httpPort },
-  );
+  return startAgent('test/agents/tick-agent.ts', ['--interval', '1s', '--prefix', prefix, ...args], {
+    httpPort,
+  });
 }

@@ -166,11 +166,9 @@ describe('--once', () => {
 describe('HTTP endpoint', () => {
   test('serves /healthz and /status, 404 elsewhere, 405 for other methods', async () => {
     const httpPort = await freePort();
-    const agent = startAgent(
-      AGENT,
-      ['--output', 'stdout', '--interval', '1s', '--http-port', String(httpPort), '--instance', 'i-1'],
-      { httpPort },
-    );
+    const agent = startAgent(AGENT, ['--output', 'stdout', '--interval', '1s', '--instance', 'i-1'], {
+      httpPort,
+    });
     try {
       const status = await agent.waitForStatus((s) => s.jobs?.job0?.runs >= 1);
       assert.equal(status.agent, 'tick-agent');
@@ -197,6 +195,7 @@ describe('HTTP endpoint', () => {
     const httpPort = await freePort();
     const agent = startAgent(AGENT, ['--output', 'stdout', '--interval', '1s'], {
       httpPort,
+      portFromEnv: true,
       env: { PORT0: String(httpPort) },
     });
     try {
@@ -210,18 +209,7 @@ describe('HTTP endpoint', () => {
     const httpPort = await freePort();
     const agent = startAgent(
       AGENT,
-      [
-        '--output',
-        'stdout',
-        '--interval',
-        '1s',
-        '--slow-ms',
-        '60000',
-        '--shutdown-grace',
-        '2s',
-        '--http-port',
-        String(httpPort),
-      ],
+      ['--output', 'stdout', '--interval', '1s', '--slow-ms', '60000', '--shutdown-grace', '2s'],
       { httpPort },
     );
     try {
@@ -252,16 +240,7 @@ describe('HTTP endpoint', () => {
     // carbon unreachable and a long grace: the first SIGTERM waits, the second must not.
     const agent = startAgent(
       AGENT,
-      [
-        '--carbon',
-        `127.0.0.1:${port}`,
-        '--interval',
-        '1s',
-        '--shutdown-grace',
-        '60s',
-        '--http-port',
-        String(httpPort),
-      ],
+      ['--carbon', `127.0.0.1:${port}`, '--interval', '1s', '--shutdown-grace', '60s'],
       { httpPort },
     );
     await agent.waitForStatus((s) => s.jobs.job0.runs >= 1);
