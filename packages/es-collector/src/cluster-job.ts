@@ -6,6 +6,7 @@ import {
   type Job,
   LeafNames,
   type SegmentSanitizer,
+  sanitizeSegment,
 } from '@stoker/shared';
 import { type BodyReader, EsRequestError, type EsResponse } from './client.js';
 import { clusterHealthPath } from './collectors/cluster-health.js';
@@ -54,6 +55,42 @@ export interface ClusterStatus {
 }
 
 /**
+ * The cluster segments of one process. A cluster without a configured name is named after the
+ * `cluster_name` it reports, and ES gives every cluster the same one by default (`elasticsearch`):
+ * two such clusters would write the same series. Of the clusters whose names come out alike, a
+ * configured name keeps its name, then the cluster whose id (`<host>_<port>` of its first seed)
+ * sorts first; each other one has `_<id>` added (and its job says so, once).
+ */
+export class ClusterNames {
+  /** Segment → the clusters (id → whether the name is configured) that resolve to it. */
+  private readonly claims = new Map<string, Map<string, boolean>>();
+  private readonly segmentOf = new Map<string, string>();
+
+  constructor(private readonly sanitize: SegmentSanitizer = sanitizeSegment) {}
+
+  /** The name cluster `id` writes under, when it would write under `name`. */
+  resolve(id: string, name: string, configured: boolean): string {
+    const segment = this.sanitize(name);
+    const before = this.segmentOf.get(id);
+    if (before !== undefined && before !== segment) this.claims.get(before)?.delete(id);
+    this.segmentOf.set(id, segment);
+    let claimants = this.claims.get(segment);
+    if (!claimants) {
+      claimants = new Map();
+      this.claims.set(segment, claimants);
+    }
+    claimants.set(id, configured);
+    if (configured || claimants.size === 1) return name;
+    let keeper = id;
+    for (const [other, otherConfigured] of claimants) {
+      if (otherConfigured) return `${name}_${id}`;
+      if (other < keeper) keeper = other;
+    }
+    return keeper === id ? name : `${name}_${id}`;
+  }
+}
+
+/**
  * One cluster's collection, run by the shared scheduler every interval. Each cluster has its own
  * job (its own deadline), so a slow or dead cluster never delays another.
  */
@@ -67,6 +104,10 @@ export class ClusterJob implements Job {
   /** The names of every leaf path below a node's or index's head, kept across cycles. */
   private readonly leafNames: LeafNames;
   private root?: { info: RootInfo; fetchedAtMs: number };
+  /** The `cluster_name` the cluster last reported. */
+  private reportedName?: string;
+  /** The reported name this cluster was last told apart from (see `ClusterNames`), to warn once. */
+  private renamedFrom?: string;
   /** --local: the name of the node this collector reads, as it last reported it. */
   private localNode?: string;
   private status: ClusterStatus;
@@ -75,6 +116,7 @@ export class ClusterJob implements Job {
     readonly target: ClusterTarget,
     private readonly client: EsGetter,
     private readonly limit: Limiter = (task) => task(),
+    private readonly names: ClusterNames = new ClusterNames(),
   ) {
     this.name = target.id;
     this.intervalMs = target.intervalMs;
@@ -83,6 +125,7 @@ export class ClusterJob implements Job {
     this.naming = NAMING_SCHEMES[target.naming];
     if (this.naming.sanitize) this.sanitize = this.naming.sanitize;
     this.leafNames = new LeafNames(this.naming.sanitize);
+    if (target.clusterName) names.resolve(target.id, target.clusterName, true);
     this.status = { cluster: this.clusterName(), seeds: target.seeds.map((seed) => seed.origin) };
   }
 
@@ -94,8 +137,13 @@ export class ClusterJob implements Job {
     return this.limit(() => this.collect(cycle));
   }
 
+  /**
+   * The configured name, else the name the cluster last reported (kept while it is down, so its
+   * `collector.up 0` goes where its series are), else the id.
+   */
   private clusterName(): string {
-    return this.target.clusterName ?? this.root?.info.clusterName ?? this.target.id;
+    if (this.root) this.reportedName = this.root.info.clusterName;
+    return this.target.clusterName ?? this.reportedName ?? this.target.id;
   }
 
   /**
@@ -274,7 +322,15 @@ export class ClusterJob implements Job {
       }),
     );
 
-    const cluster = this.clusterName();
+    const reported = this.clusterName();
+    const cluster = this.names.resolve(this.target.id, reported, this.target.clusterName !== undefined);
+    if (cluster !== reported && this.renamedFrom !== reported) {
+      cycle.log.warn(
+        { cluster, reported },
+        `cluster ${this.target.id} reports the cluster name "${reported}" as another cluster of this process does: its series go under "${cluster}" (give each cluster a name)`,
+      );
+    }
+    this.renamedFrom = cluster !== reported ? reported : undefined;
     nameSamples(cycle, this.naming, cluster, samples, this.leafNames);
     this.status = {
       cluster,

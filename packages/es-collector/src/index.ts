@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Agent, AgentDefinition } from '@stoker/shared';
 import pLimit from 'p-limit';
 import { EsClient } from './client.js';
-import { ClusterJob } from './cluster-job.js';
+import { ClusterJob, ClusterNames } from './cluster-job.js';
 import { esOptions } from './options.js';
 import { resolveTargets } from './targets.js';
 
@@ -32,6 +32,7 @@ export const esCollector: AgentDefinition<typeof esOptions> = {
     // Bounds concurrent cycles (and so sockets and parsed bodies in memory) across all clusters.
     const limit = pLimit(config.maxConcurrentClusters);
     const clients: EsClient[] = [];
+    const names = new ClusterNames();
     const jobs = targets.map((target) => {
       const client = new EsClient({
         seeds: target.seeds,
@@ -52,7 +53,7 @@ export const esCollector: AgentDefinition<typeof esOptions> = {
         },
         `cluster ${target.id}: polling ${client.seedOrigins.join(', ')} every ${target.intervalMs} ms`,
       );
-      return new ClusterJob(target, client, (task) => limit(task));
+      return new ClusterJob(target, client, (task) => limit(task), names);
     });
     return {
       jobs,

@@ -9,7 +9,7 @@ import {
 } from '../../../test/harness/es-standin.js';
 import { sharedSkip } from '../../../test/harness/fixtures.js';
 import { EsClient } from '../src/client.js';
-import { ClusterJob } from '../src/cluster-job.js';
+import { ClusterJob, ClusterNames } from '../src/cluster-job.js';
 import { DEFAULT_INDEX_SELECTION } from '../src/index-selection.js';
 import { NAMING_SCHEMES } from '../src/naming/index.js';
 import { API_NAMES } from '../src/pipeline.js';
@@ -36,14 +36,14 @@ function target(seeds: string[], overrides: Partial<ClusterTarget> = {}): Cluste
   };
 }
 
-function job(t: ClusterTarget): ClusterJob {
+function job(t: ClusterTarget, names?: ClusterNames): ClusterJob {
   const client = new EsClient({
     seeds: t.seeds,
     requestTimeoutMs: t.requestTimeoutMs,
     ...(t.auth ? { auth: t.auth } : {}),
   });
   clients.push(client);
-  return new ClusterJob(t, client);
+  return new ClusterJob(t, client, undefined, names);
 }
 
 after(async () => {
@@ -283,6 +283,56 @@ describe('cluster job against the ES stand-in', { skip }, () => {
       names.filter(([name]) => name.endsWith('.collector.up')),
       [[`es.test.nodes.127_0_0_1_${j.target.seeds[0]!.port}.collector.up`, 0]],
     );
+  });
+
+  test('unnamed clusters that report the same name are told apart, once, and keep their names while down', async () => {
+    const [a, b] = await Promise.all([
+      startEsStandin({ version: '8.4.2' }),
+      startEsStandin({ version: '8.4.2' }),
+    ]);
+    try {
+      const names = new ClusterNames();
+      const unnamed = (url: string, id: string): ClusterTarget => {
+        const { clusterName: _configured, ...rest } = target([url], { id });
+        return rest;
+      };
+      // Created in this order on purpose: the cluster whose id sorts first keeps the name.
+      const second = job(unnamed(b.url, 'b_9200'), names);
+      const first = job(unnamed(a.url, 'a_9200'), names);
+      const upOf = (lines: string[]) =>
+        lines.map((line) => /^es\.([^.]+)\.collector\.up /.exec(line)?.[1]).filter(Boolean);
+      const cycleA = fakeCycle();
+      await first.run(cycleA);
+      const [reported] = upOf(cycleA.lines());
+      assert.ok(reported && reported !== 'a_9200', `the name ES reports, got ${reported}`);
+      const cycleB = fakeCycle();
+      await second.run(cycleB);
+      const linesB = cycleB.lines();
+      assert.deepEqual(upOf(linesB), [`${reported}_b_9200`]);
+      assert.ok(
+        linesB.every((line) => !line.startsWith(`es.${reported}.`)),
+        'nothing under the taken name',
+      );
+      assert.ok(linesB.length > 1000, `${linesB.length} lines`);
+      assert.equal(cycleB.warnings.length, 1, cycleB.warnings.join('\n'));
+      assert.match(cycleB.warnings[0]!, /as another cluster of this process does/);
+      const again = fakeCycle();
+      await second.run(again);
+      assert.deepEqual(upOf(again.lines()), [`${reported}_b_9200`]);
+      assert.deepEqual(again.warnings, [], 'said once');
+      // The first cluster goes down: its up 0 is written where its series are, and the other keeps its name.
+      await a.close();
+      const down = fakeCycle();
+      await assert.rejects(first.run(down), /down/);
+      const downLines = down.lines();
+      assert.deepEqual(upOf(downLines), [reported]);
+      assert.equal(byName(downLines).get(`es.${reported}.collector.up`), 0);
+      const meanwhile = fakeCycle();
+      await second.run(meanwhile);
+      assert.deepEqual(upOf(meanwhile.lines()), [`${reported}_b_9200`]);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
   });
 
   test('--once takes a second node stats sample for rates', async () => {
