@@ -22,13 +22,20 @@ export class CgroupUnreadable extends Error {
  */
 export const SETTINGS_REREAD_MS = 60_000;
 
-/** How long the text of file `name` may stand for the file (0: read it every cycle). */
-export type ReuseRule = (name: string, text: string) => number;
+/**
+ * By file name, how long a text read may stand for the file (ms; 0: read it next cycle). Files
+ * without an entry are read every cycle and never looked up among the reusable ones.
+ */
+export type ReuseRule = ReadonlyMap<string, (text: string) => number>;
 
 /** The rule for a controller's limit files (`settings`) and block I/O files (`blockIo`, listing devices as `8:0 ...`). */
 export function reuseRule(settings: ReadonlySet<string>, blockIo: ReadonlySet<string>): ReuseRule {
-  return (name, text) =>
-    settings.has(name) || (blockIo.has(name) && !DEVICE_LINE.test(text)) ? SETTINGS_REREAD_MS : 0;
+  const always = (): number => SETTINGS_REREAD_MS;
+  const whileNoDevice = (text: string): number => (DEVICE_LINE.test(text) ? 0 : SETTINGS_REREAD_MS);
+  return new Map<string, (text: string) => number>([
+    ...[...settings].map((name) => [name, always] as const),
+    ...[...blockIo].map((name) => [name, whileNoDevice] as const),
+  ]);
 }
 
 const DEVICE_LINE = /^\d+:\d+ /m;
@@ -53,14 +60,15 @@ export async function readCgroupFiles(
   let read = 0;
   for (const name of names) {
     const path = join(dir, name);
-    const reused = reuse && pseudoFiles.recent(path);
+    const reuseFor = reuse?.get(name);
+    const reused = reuseFor && pseudoFiles.recent(path);
     if (reused !== undefined) {
       texts.set(name, reused);
       continue;
     }
     attempted++;
     try {
-      texts.set(name, pseudoFiles.read(path, reuse && ((text) => reuse(name, text))));
+      texts.set(name, pseudoFiles.read(path, reuseFor));
       read++;
     } catch (error) {
       failure ??= (error as NodeJS.ErrnoException).code ?? 'EIO';
