@@ -2,7 +2,7 @@ import { access } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CounterTracker, type Cycle, type Job, LeafNames } from '@stoker/shared';
-import pLimit from 'p-limit';
+import pLimit, { type LimitFunction } from 'p-limit';
 import type { Logger } from 'pino';
 import type { MeasuredContainer } from './aggregate.js';
 import { CgroupUnreadable } from './cgroup/files.js';
@@ -19,6 +19,7 @@ import { readV2 } from './cgroup/v2.js';
 import type { ContainerIdentity } from './docker/identity.js';
 import { interfacesFromDockerStats, rawFromDockerStats } from './docker/stats-fallback.js';
 import { deriveHostMetrics, hostCpuCount, readHost } from './host.js';
+import { getOrCreate } from './map-util.js';
 import { deriveContainerMetrics, type Metric } from './metrics.js';
 import { type NamingScheme, seriesOut } from './naming/scheme.js';
 import { type InterfaceCounters, readNetDev } from './procfs/net-dev.js';
@@ -80,7 +81,9 @@ export class ContainerCollector implements Job {
   readonly name = 'containers';
   readonly intervalMs: number;
   readonly timeoutMs: number;
-  private readonly tracker = new CounterTracker();
+  /** Counters of each container (by id), and of the host. */
+  private readonly trackers = new Map<string, CounterTracker>();
+  private readonly hostTracker = new CounterTracker();
   /** Names of metric paths below a container, app or host head, kept across cycles. */
   private readonly leafNames = new LeafNames();
   private readonly located = new Map<string, Located>();
@@ -141,28 +144,27 @@ export class ContainerCollector implements Job {
     signal: AbortSignal,
   ): Promise<{ containers: MeasuredContainer[]; hostMetrics: Metric[] }> {
     const identities = [...this.options.source.containers.values()];
+    // The host's files go to libuv's threads first, so they are read while this thread reads the
+    // containers'. Only the Docker stats API fallback is bounded: a container whose location is
+    // known is read synchronously before its promise is even returned.
+    const host = this.options.hostMetrics ? this.readHostMetrics() : Promise.resolve([]);
     const limit = pLimit(this.options.readConcurrency);
     const [reads, hostMetrics] = await Promise.all([
-      Promise.all(identities.map((identity) => limit(() => this.readContainer(identity, signal)))),
-      this.options.hostMetrics ? this.readHostMetrics() : Promise.resolve([]),
+      Promise.all(identities.map((identity) => this.readContainer(identity, signal, limit))),
+      host,
     ]);
     const containers: MeasuredContainer[] = [];
     identities.forEach((identity, index) => {
       const read = reads[index];
       if (!read) return;
       const metrics = deriveContainerMetrics(
-        {
-          key: identity.id,
-          raw: read.raw,
-          interfaces: read.interfaces,
-          atMs: read.atMs,
-          hostCpus: this.hostCpus,
-        },
-        this.tracker,
+        { raw: read.raw, interfaces: read.interfaces, atMs: read.atMs, hostCpus: this.hostCpus },
+        getOrCreate(this.trackers, identity.id, () => new CounterTracker()),
       );
       containers.push({ identity, raw: read.raw, metrics });
     });
-    this.tracker.sweep();
+    for (const tracker of this.trackers.values()) tracker.sweep();
+    this.hostTracker.sweep();
     pseudoFiles.sweep();
     this.forgetGone(new Set(identities.map((identity) => identity.id)));
     return { containers, hostMetrics };
@@ -170,7 +172,7 @@ export class ContainerCollector implements Job {
 
   private async readHostMetrics(): Promise<Metric[]> {
     const sample = await readHost(this.options.procRoot);
-    return deriveHostMetrics(sample, this.tracker, Date.now()).concat(
+    return deriveHostMetrics(sample, this.hostTracker, Date.now()).concat(
       hostCpuCount(sample) > 0 ? [] : [{ path: ['cpu', 'count'], value: this.hostCpus }],
     );
   }
@@ -178,24 +180,25 @@ export class ContainerCollector implements Job {
   private async readContainer(
     identity: ContainerIdentity,
     signal: AbortSignal,
+    limit: LimitFunction,
   ): Promise<ContainerRead | undefined> {
     if (signal.aborted) return undefined;
     const status = this.statusOf(identity);
     let raw: RawCgroupStats | undefined;
     let dockerStats: unknown;
     try {
-      const located = await this.locate(identity);
+      const located = this.locatedNow(identity) ?? (await this.locate(identity));
       raw =
         located.paths.version === 2
-          ? await readV2(located.paths)
-          : await readV1(located.paths, { perCpu: this.options.naming.needsPerCpu });
+          ? readV2(located.paths)
+          : readV1(located.paths, { perCpu: this.options.naming.needsPerCpu });
     } catch (error) {
       if (!this.options.source.containers.has(identity.id)) return undefined; // exited mid-read: its series just stop
       this.located.delete(identity.id);
       const cause =
         error instanceof CgroupUnreadable ? `cgroup unreadable (${error.code})` : (error as Error).message;
       try {
-        dockerStats = await this.options.source.oneShotStats(identity.id, signal);
+        dockerStats = await limit(() => this.options.source.oneShotStats(identity.id, signal));
         raw = rawFromDockerStats(dockerStats as never, {
           cpuLimitCores: identity.cpuLimitCores,
           hostMemoryBytes: this.hostMemoryBytes,
@@ -228,7 +231,7 @@ export class ContainerCollector implements Job {
       interfaces = interfacesFromDockerStats(dockerStats as never);
     } else {
       try {
-        interfaces = await readNetDev(this.options.procRoot, identity.pid);
+        interfaces = readNetDev(this.options.procRoot, identity.pid);
         status.network = 'own';
       } catch (error) {
         status.network = 'unreadable';
@@ -246,10 +249,14 @@ export class ContainerCollector implements Job {
     return { raw, interfaces, atMs: Date.now() };
   }
 
-  /** The container's cgroup paths, found once per process id and cached. */
-  private async locate(identity: ContainerIdentity): Promise<Located> {
+  /** The container's cgroup paths as found before, while its main process is the same. */
+  private locatedNow(identity: ContainerIdentity): Located | undefined {
     const cached = this.located.get(identity.id);
-    if (cached && cached.pid === identity.pid) return cached;
+    return cached?.pid === identity.pid ? cached : undefined;
+  }
+
+  /** Finds the container's cgroup paths (once per process id: see `locatedNow`). */
+  private async locate(identity: ContainerIdentity): Promise<Located> {
     const { layout, procRoot } = this.options;
     let paths: CgroupPaths | undefined;
     try {
@@ -307,6 +314,7 @@ export class ContainerCollector implements Job {
 
   private forgetGone(present: ReadonlySet<string>): void {
     for (const id of this.located.keys()) if (!present.has(id)) this.located.delete(id);
+    for (const id of this.trackers.keys()) if (!present.has(id)) this.trackers.delete(id);
     for (const id of this.statuses.keys()) if (!present.has(id)) this.statuses.delete(id);
     for (const key of this.logged)
       if (!present.has(key.slice(0, key.indexOf('\u0000')))) this.logged.delete(key);

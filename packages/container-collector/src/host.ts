@@ -142,6 +142,7 @@ export function hostCpuCount(sample: Pick<HostSample, 'perCore'>): number {
   return sample.perCore.filter(Boolean).length;
 }
 
+/** `tracker`: the host's own (see `deriveContainerMetrics`). */
 export function deriveHostMetrics(sample: HostSample, tracker: CounterTracker, atMs: number): Metric[] {
   const metrics: Metric[] = [];
   const put = (path: readonly string[], value: number | undefined) => {
@@ -149,8 +150,8 @@ export function deriveHostMetrics(sample: HostSample, tracker: CounterTracker, a
   };
   const cpu = (name: string, times: CpuTimes | undefined) => {
     if (!times) return undefined;
-    const busy = tracker.delta(`host\u0000${name}.busy`, times.busy, atMs);
-    const total = tracker.delta(`host\u0000${name}.total`, times.total, atMs);
+    const busy = tracker.delta(`${name}.busy`, times.busy, atMs);
+    const total = tracker.delta(`${name}.total`, times.total, atMs);
     if (!busy || !total || total.delta === 0) return undefined;
     return busy.delta / total.delta;
   };
@@ -185,6 +186,6 @@ export function deriveHostMetrics(sample: HostSample, tracker: CounterTracker, a
       disk.sizeBytes > 0 ? (100 * disk.usedBytes) / disk.sizeBytes : undefined,
     );
   }
-  metrics.push(...networkMetrics('host', sample.interfaces, atMs, tracker));
+  metrics.push(...networkMetrics(sample.interfaces, atMs, tracker));
   return metrics;
 }

@@ -22,8 +22,6 @@ export interface Metric {
 const NS_PER_SECOND = 1e9;
 
 export interface DeriveInput {
-  /** Stable key of the container (its id) for the tracker. */
-  key: string;
   raw: RawCgroupStats;
   /** Interfaces of the container's own network namespace; undefined when it has none of its own. */
   interfaces?: readonly InterfaceCounters[];
@@ -41,15 +39,19 @@ export function workingSetBytes(
   return Math.max(0, usageBytes - (inactiveFileBytes ?? 0));
 }
 
+/**
+ * `tracker` is the container's own (one per container, so its counters are keyed by constant
+ * strings: no key is built per counter per cycle).
+ */
 export function deriveContainerMetrics(input: DeriveInput, tracker: CounterTracker): Metric[] {
-  const { key, raw, atMs } = input;
+  const { raw, atMs } = input;
   const metrics: Metric[] = [];
   const put = (path: readonly string[], value: number | undefined, combine?: Combine) => {
     if (value !== undefined && Number.isFinite(value))
       metrics.push(combine ? { path, value, combine } : { path, value });
   };
   const rate = (name: string, value: number | undefined) =>
-    value === undefined ? undefined : tracker.rate(`${key}\u0000${name}`, value, atMs);
+    value === undefined ? undefined : tracker.rate(name, value, atMs);
 
   // CPU
   const { cpu, memory } = raw;
@@ -66,7 +68,7 @@ export function deriveContainerMetrics(input: DeriveInput, tracker: CounterTrack
     // Share of CFS periods in which the container hit its quota; worst task of a group is what matters.
     put(
       ['cpu', 'throttled_ratio'],
-      tracker.ratio(`${key}\u0000cpu.throttled`, cpu.throttledPeriods, cpu.periods, atMs),
+      tracker.ratio('cpu.throttled', cpu.throttledPeriods, cpu.periods, atMs),
       'max',
     );
   }
@@ -99,10 +101,11 @@ export function deriveContainerMetrics(input: DeriveInput, tracker: CounterTrack
     totals.reads += device.reads;
     totals.writes += device.writes;
     const base = ['io', 'devices', device.device.replace(':', '_')];
-    put([...base, 'read_bytes_per_second'], rate(`io.${device.device}.rb`, device.readBytes));
-    put([...base, 'write_bytes_per_second'], rate(`io.${device.device}.wb`, device.writeBytes));
-    put([...base, 'reads_per_second'], rate(`io.${device.device}.r`, device.reads));
-    put([...base, 'writes_per_second'], rate(`io.${device.device}.w`, device.writes));
+    const keys = keysOf(deviceKeys, device.device, DEVICE_COUNTERS);
+    put([...base, 'read_bytes_per_second'], rate(keys[0]!, device.readBytes));
+    put([...base, 'write_bytes_per_second'], rate(keys[1]!, device.writeBytes));
+    put([...base, 'reads_per_second'], rate(keys[2]!, device.reads));
+    put([...base, 'writes_per_second'], rate(keys[3]!, device.writes));
   }
   put(['io', 'read_bytes_per_second'], rate('io.rb', totals.readBytes), 'sum');
   put(['io', 'write_bytes_per_second'], rate('io.wb', totals.writeBytes), 'sum');
@@ -120,19 +123,44 @@ export function deriveContainerMetrics(input: DeriveInput, tracker: CounterTrack
     if (!pressure) continue;
     put(
       ['pressure', resource, 'some_stalled_ratio'],
-      divide(rate(`psi.${resource}.some`, pressure.someTotalUs), 1e6),
+      divide(rate(PSI_KEYS[resource].some, pressure.someTotalUs), 1e6),
       'max',
     );
     put(
       ['pressure', resource, 'full_stalled_ratio'],
-      divide(rate(`psi.${resource}.full`, pressure.fullTotalUs), 1e6),
+      divide(rate(PSI_KEYS[resource].full, pressure.fullTotalUs), 1e6),
       'max',
     );
   }
 
-  if (input.interfaces) metrics.push(...networkMetrics(key, input.interfaces, atMs, tracker));
+  if (input.interfaces) metrics.push(...networkMetrics(input.interfaces, atMs, tracker));
   return metrics;
 }
+
+const PSI_KEYS = {
+  cpu: { some: 'psi.cpu.some', full: 'psi.cpu.full' },
+  memory: { some: 'psi.memory.some', full: 'psi.memory.full' },
+  io: { some: 'psi.io.some', full: 'psi.io.full' },
+} as const;
+const DEVICE_COUNTERS = ['rb', 'wb', 'r', 'w'];
+
+/**
+ * Tracker keys of one device's or interface's counters (`io.8:0.rb`, `net.eth0.rxBytes`), built once
+ * per name: a few names per host, met every cycle in every container.
+ */
+function keysOf(cache: Map<string, readonly string[]>, name: string, counters: readonly string[]) {
+  let keys = cache.get(name);
+  if (!keys) {
+    // Names that never repeat (interfaces of short-lived containers) must not pile up.
+    if (cache.size >= 10_000) cache.clear();
+    const prefix = cache === deviceKeys ? 'io' : 'net';
+    keys = counters.map((counter) => `${prefix}.${name}.${counter}`);
+    cache.set(name, keys);
+  }
+  return keys;
+}
+const deviceKeys = new Map<string, readonly string[]>();
+const interfaceKeys = new Map<string, readonly string[]>();
 
 const INTERFACE_COUNTERS = [
   ['rxBytes', 'rx_bytes_per_second'],
@@ -144,13 +172,17 @@ const INTERFACE_COUNTERS = [
   ['rxDropped', 'rx_dropped_per_second'],
   ['txDropped', 'tx_dropped_per_second'],
 ] as const;
+const INTERFACE_FIELDS = INTERFACE_COUNTERS.map(([field]) => field);
+/** Keys of the totals over interfaces: `/` is never in an interface's name, so no interface clashes. */
+const TOTAL_KEYS = Object.fromEntries(
+  INTERFACE_FIELDS.map((field) => [field, `net/total.${field}`]),
+) as Record<(typeof INTERFACE_FIELDS)[number], string>;
 
 /**
  * Per interface under `network.interfaces.<iface>`, and a total over all but `lo` under `network.*`
  * (loopback traffic never leaves the container, so it is not the container's network load).
  */
 export function networkMetrics(
-  key: string,
   interfaces: readonly InterfaceCounters[],
   atMs: number,
   tracker: CounterTracker,
@@ -158,8 +190,10 @@ export function networkMetrics(
   const metrics: Metric[] = [];
   const totals = new Map<string, number>();
   for (const nic of interfaces) {
-    for (const [field, name] of INTERFACE_COUNTERS) {
-      const value = tracker.rate(`${key}\u0000net.${nic.name}.${field}`, nic[field], atMs);
+    const keys = keysOf(interfaceKeys, nic.name, INTERFACE_FIELDS);
+    for (let i = 0; i < INTERFACE_COUNTERS.length; i++) {
+      const [field, name] = INTERFACE_COUNTERS[i]!;
+      const value = tracker.rate(keys[i]!, nic[field], atMs);
       if (value !== undefined) metrics.push({ path: ['network', 'interfaces', nic.name, name], value });
       if (nic.name !== 'lo') totals.set(field, (totals.get(field) ?? 0) + nic[field]);
     }
@@ -167,7 +201,7 @@ export function networkMetrics(
   for (const [field, name] of INTERFACE_COUNTERS) {
     const total = totals.get(field);
     if (total === undefined) continue;
-    const value = tracker.rate(`${key}\u0000net.total.${field}`, total, atMs);
+    const value = tracker.rate(TOTAL_KEYS[field], total, atMs);
     if (value !== undefined) metrics.push({ path: ['network', name], value, combine: 'sum' });
   }
   return metrics;

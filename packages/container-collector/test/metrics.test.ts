@@ -46,10 +46,10 @@ const value = (metrics: readonly Metric[], path: string) =>
 describe('derived metrics', () => {
   test('two samples 10 s apart: cores, percent, throttled ratio, I/O and pressure rates', () => {
     const tracker = new CounterTracker();
-    const first = deriveContainerMetrics({ key: 'c', raw: raw(100), atMs: 0, hostCpus: 8 }, tracker);
+    const first = deriveContainerMetrics({ raw: raw(100), atMs: 0, hostCpus: 8 }, tracker);
     assert.equal(value(first, 'cpu.cores'), undefined, 'no rate from one sample');
     assert.equal(value(first, 'memory.working_set_bytes'), 2 * GiB, 'gauges need one sample');
-    const second = deriveContainerMetrics({ key: 'c', raw: raw(115), atMs: 10_000, hostCpus: 8 }, tracker);
+    const second = deriveContainerMetrics({ raw: raw(115), atMs: 10_000, hostCpus: 8 }, tracker);
     assert.equal(value(second, 'cpu.cores'), 1.5);
     assert.equal(value(second, 'cpu.user_cores'), 1.2);
     assert.equal(value(second, 'cpu.percent_of_limit'), 75);
@@ -63,8 +63,8 @@ describe('derived metrics', () => {
 
   test('a counter reset (container restarted under the same id) gives no rate, never a negative one', () => {
     const tracker = new CounterTracker();
-    deriveContainerMetrics({ key: 'c', raw: raw(100), atMs: 0, hostCpus: 8 }, tracker);
-    const after = deriveContainerMetrics({ key: 'c', raw: raw(1), atMs: 10_000, hostCpus: 8 }, tracker);
+    deriveContainerMetrics({ raw: raw(100), atMs: 0, hostCpus: 8 }, tracker);
+    const after = deriveContainerMetrics({ raw: raw(1), atMs: 10_000, hostCpus: 8 }, tracker);
     assert.equal(value(after, 'cpu.cores'), undefined);
     assert.ok(after.every((metric) => metric.value >= 0));
   });
@@ -89,11 +89,11 @@ describe('derived metrics', () => {
       txDropped: 0,
     });
     deriveContainerMetrics(
-      { key: 'c', raw: raw(1), interfaces: [nic('lo', 0), nic('eth0', 0)], atMs: 0, hostCpus: 1 },
+      { raw: raw(1), interfaces: [nic('lo', 0), nic('eth0', 0)], atMs: 0, hostCpus: 1 },
       tracker,
     );
     const metrics = deriveContainerMetrics(
-      { key: 'c', raw: raw(2), interfaces: [nic('lo', 5000), nic('eth0', 1000)], atMs: 1000, hostCpus: 1 },
+      { raw: raw(2), interfaces: [nic('lo', 5000), nic('eth0', 1000)], atMs: 1000, hostCpus: 1 },
       tracker,
     );
     assert.equal(value(metrics, 'network.interfaces.lo.rx_bytes_per_second'), 5000);

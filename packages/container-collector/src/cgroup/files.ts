@@ -49,17 +49,40 @@ const DEVICE_LINE = /^\d+:\d+ /m;
  * a read never waits on a disk (see `PseudoFiles`: one `pread` of a file kept open, where an async
  * read is several round trips through libuv's thread pool).
  */
-export async function readCgroupFiles(
-  dir: string,
-  names: readonly string[],
-  reuse?: ReuseRule,
-): Promise<FileTexts> {
+/**
+ * The files' paths in `dir`, joined once per directory and list of names (both kept across cycles),
+ * so a cycle builds no path string and each path's hash is computed once by the maps it meets.
+ */
+function pathsIn(dir: string, names: readonly string[]): readonly string[] {
+  let byDir = joined.get(names);
+  if (!byDir) {
+    // The readers pass constant lists; a caller that builds one per call must not grow this.
+    if (joined.size >= MAX_JOINED_DIRS) joined.clear();
+    byDir = new Map();
+    joined.set(names, byDir);
+  }
+  let paths = byDir.get(dir);
+  if (!paths) {
+    // Directories of containers long gone would pile up: start afresh now and then.
+    if (byDir.size >= MAX_JOINED_DIRS) byDir.clear();
+    paths = names.map((name) => join(dir, name));
+    byDir.set(dir, paths);
+  }
+  return paths;
+}
+
+const joined = new Map<readonly string[], Map<string, readonly string[]>>();
+const MAX_JOINED_DIRS = 10_000;
+
+export function readCgroupFiles(dir: string, names: readonly string[], reuse?: ReuseRule): FileTexts {
   const texts: FileTexts = new Map();
   let failure: string | undefined;
   let attempted = 0;
   let read = 0;
-  for (const name of names) {
-    const path = join(dir, name);
+  const paths = pathsIn(dir, names);
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i]!;
+    const path = paths[i]!;
     const reuseFor = reuse?.get(name);
     const reused = reuseFor && pseudoFiles.recent(path);
     if (reused !== undefined) {

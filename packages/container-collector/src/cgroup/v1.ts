@@ -77,7 +77,11 @@ export function parseV1Blkio(
 }
 
 const CPUACCT_FILES = ['cpuacct.usage', 'cpuacct.stat'];
+const CPUACCT_PERCPU_FILES = [...CPUACCT_FILES, 'cpuacct.usage_percpu'];
 const CPU_FILES = ['cpu.stat', 'cpu.cfs_quota_us', 'cpu.cfs_period_us'];
+/** `cpu` and `cpuacct` mounted together (`cpu,cpuacct`): one directory, one list. */
+const CPU_CPUACCT_FILES = [...CPUACCT_FILES, ...CPU_FILES];
+const CPU_CPUACCT_PERCPU_FILES = [...CPUACCT_PERCPU_FILES, ...CPU_FILES];
 const MEMORY_FILES = [
   'memory.usage_in_bytes',
   'memory.limit_in_bytes',
@@ -92,43 +96,51 @@ const REUSE = reuseRule(
   new Set(['cpu.cfs_quota_us', 'cpu.cfs_period_us', 'memory.limit_in_bytes', 'pids.max']),
   new Set(BLKIO_FILES),
 );
+const NONE: FileTexts = new Map();
 
 export interface ReadOptions {
   /** `cpuacct.usage_percpu` is 128 numbers on a 128-CPU host: read it only for a scheme that names them. */
   perCpu: boolean;
 }
 
-/** Reads one container's v1 files (all controllers in parallel). Throws CgroupUnreadable when it is gone. */
-export async function readV1(
-  paths: Extract<CgroupPaths, { version: 1 }>,
-  options: ReadOptions,
-): Promise<RawCgroupStats> {
+/** Reads one container's v1 files. Throws CgroupUnreadable when it is gone. */
+export function readV1(paths: Extract<CgroupPaths, { version: 1 }>, options: ReadOptions): RawCgroupStats {
   const { dirs } = paths;
+  if (!dirs.cpuacct && !dirs.memory) throw new CgroupUnreadable('(no cpuacct or memory hierarchy)', 'ENOENT');
   const read = (dir: string | undefined, names: readonly string[]) =>
-    dir ? readCgroupFiles(dir, names, REUSE) : Promise.resolve<FileTexts>(new Map());
-  const optional = (dir: string | undefined, names: readonly string[]) =>
-    read(dir, names).catch(() => new Map<string, string>() as FileTexts);
+    dir ? readCgroupFiles(dir, names, REUSE) : NONE;
+  const optional = (dir: string | undefined, names: readonly string[]) => {
+    try {
+      return read(dir, names);
+    } catch {
+      return NONE;
+    }
+  };
   // cpuacct and memory are in every v1 container; if either is gone the container is gone.
   const sameCpuDir = dirs.cpu === dirs.cpuacct;
-  const cpuacctFiles = options.perCpu ? [...CPUACCT_FILES, 'cpuacct.usage_percpu'] : CPUACCT_FILES;
-  const [cpuacct, cpu, memory, blkio, pids, pressure] = await Promise.all([
-    read(dirs.cpuacct, sameCpuDir ? [...cpuacctFiles, ...CPU_FILES] : cpuacctFiles),
-    sameCpuDir ? undefined : optional(dirs.cpu, CPU_FILES),
-    read(dirs.memory, MEMORY_FILES),
-    optional(dirs.blkio, BLKIO_FILES),
-    optional(dirs.pids, PIDS_FILES),
-    readPressureFiles(paths.unifiedDir),
-  ]);
-  if (!dirs.cpuacct && !dirs.memory) throw new CgroupUnreadable('(no cpuacct or memory hierarchy)', 'ENOENT');
+  const cpuacct = read(
+    dirs.cpuacct,
+    sameCpuDir
+      ? options.perCpu
+        ? CPU_CPUACCT_PERCPU_FILES
+        : CPU_CPUACCT_FILES
+      : options.perCpu
+        ? CPUACCT_PERCPU_FILES
+        : CPUACCT_FILES,
+  );
+  const cpu = sameCpuDir ? cpuacct : optional(dirs.cpu, CPU_FILES);
+  const memory = read(dirs.memory, MEMORY_FILES);
+  const blkio = optional(dirs.blkio, BLKIO_FILES);
+  const pids = optional(dirs.pids, PIDS_FILES);
   return {
     source: 'cgroup-v1',
-    cpu: parseV1Cpu(cpuacct, cpu ?? cpuacct),
+    cpu: parseV1Cpu(cpuacct, cpu),
     memory: parseV1Memory(memory),
     blockIo: parseV1Blkio(
       blkio.get('blkio.throttle.io_service_bytes'),
       blkio.get('blkio.throttle.io_serviced'),
     ),
     pids: { current: parseNumber(pids.get('pids.current')), limit: parseLimit(pids.get('pids.max')) },
-    pressure,
+    pressure: readPressureFiles(paths.unifiedDir),
   };
 }

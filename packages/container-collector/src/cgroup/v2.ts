@@ -73,10 +73,13 @@ export function parseIoStat(text: string | undefined): RawBlockDevice[] {
 const PRESSURE_FILES = ['cpu.pressure', 'memory.pressure', 'io.pressure'];
 
 /** PSI of one v2 directory (pure v2, or the `unified` tree of a hybrid host); absent on kernels without PSI. */
-export async function readPressureFiles(dir: string | undefined): Promise<RawCgroupStats['pressure']> {
+export function readPressureFiles(dir: string | undefined): RawCgroupStats['pressure'] {
   if (!dir) return {};
-  const files = await readCgroupFiles(dir, PRESSURE_FILES).catch(() => new Map<string, string>());
-  return pressureFrom(files);
+  try {
+    return pressureFrom(readCgroupFiles(dir, PRESSURE_FILES));
+  } catch {
+    return {};
+  }
 }
 
 function pressureFrom(files: FileTexts): RawCgroupStats['pressure'] {
@@ -116,6 +119,6 @@ export function parseV2(files: FileTexts): RawCgroupStats {
 }
 
 /** Reads one container's v2 directory. Throws CgroupUnreadable when it is gone. */
-export async function readV2(paths: Extract<CgroupPaths, { version: 2 }>): Promise<RawCgroupStats> {
-  return parseV2(await readCgroupFiles(paths.dir, V2_FILES, REUSE));
+export function readV2(paths: Extract<CgroupPaths, { version: 2 }>): RawCgroupStats {
+  return parseV2(readCgroupFiles(paths.dir, V2_FILES, REUSE));
 }

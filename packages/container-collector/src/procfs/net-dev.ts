@@ -47,6 +47,6 @@ export function parseNetDev(text: string): InterfaceCounters[] {
 }
 
 /** Synchronous, like the cgroup files (see `readCgroupFiles`): procfs is generated in memory. */
-export async function readNetDev(procRoot: string, pid: number): Promise<InterfaceCounters[]> {
+export function readNetDev(procRoot: string, pid: number): InterfaceCounters[] {
   return parseNetDev(readPseudoFile(join(procRoot, String(pid), 'net', 'dev')));
 }
