@@ -54,12 +54,6 @@ interface Located {
   paths: CgroupPaths;
 }
 
-interface ContainerRead {
-  raw: RawCgroupStats;
-  interfaces?: InterfaceCounters[];
-  atMs: number;
-}
-
 type NetworkState = 'own' | 'host-network' | 'shared-namespace' | 'unreadable';
 
 interface ContainerStatus {
@@ -149,20 +143,11 @@ export class ContainerCollector implements Job {
     // known is read synchronously before its promise is even returned.
     const host = this.options.hostMetrics ? this.readHostMetrics() : Promise.resolve([]);
     const limit = pLimit(this.options.readConcurrency);
-    const [reads, hostMetrics] = await Promise.all([
-      Promise.all(identities.map((identity) => this.readContainer(identity, signal, limit))),
+    const [measured, hostMetrics] = await Promise.all([
+      Promise.all(identities.map((identity) => this.measure(identity, signal, limit))),
       host,
     ]);
-    const containers: MeasuredContainer[] = [];
-    identities.forEach((identity, index) => {
-      const read = reads[index];
-      if (!read) return;
-      const metrics = deriveContainerMetrics(
-        { raw: read.raw, interfaces: read.interfaces, atMs: read.atMs, hostCpus: this.hostCpus },
-        getOrCreate(this.trackers, identity.id, () => new CounterTracker()),
-      );
-      containers.push({ identity, raw: read.raw, metrics });
-    });
+    const containers = measured.filter((container) => container !== undefined);
     for (const tracker of this.trackers.values()) tracker.sweep();
     this.hostTracker.sweep();
     pseudoFiles.sweep();
@@ -177,52 +162,95 @@ export class ContainerCollector implements Job {
     );
   }
 
-  private async readContainer(
+  /**
+   * A container's metrics. When its cgroup is known (every cycle but its first), its files are read
+   * and its metrics derived right here, synchronously (no promise to settle per container).
+   * Otherwise it is located first; if its files cannot be read, Docker's stats API is asked.
+   */
+  private measure(
     identity: ContainerIdentity,
     signal: AbortSignal,
     limit: LimitFunction,
-  ): Promise<ContainerRead | undefined> {
+  ): MeasuredContainer | Promise<MeasuredContainer | undefined> | undefined {
     if (signal.aborted) return undefined;
-    const status = this.statusOf(identity);
-    let raw: RawCgroupStats | undefined;
-    let dockerStats: unknown;
+    this.statusOf(identity);
+    const located = this.locatedNow(identity);
+    if (!located) return this.locateAndMeasure(identity, signal, limit);
+    let raw: RawCgroupStats;
     try {
-      const located = this.locatedNow(identity) ?? (await this.locate(identity));
-      raw =
-        located.paths.version === 2
-          ? readV2(located.paths)
-          : readV1(located.paths, { perCpu: this.options.naming.needsPerCpu });
+      raw = this.readFiles(located);
     } catch (error) {
-      if (!this.options.source.containers.has(identity.id)) return undefined; // exited mid-read: its series just stop
-      this.located.delete(identity.id);
-      const cause =
-        error instanceof CgroupUnreadable ? `cgroup unreadable (${error.code})` : (error as Error).message;
-      try {
-        dockerStats = await limit(() => this.options.source.oneShotStats(identity.id, signal));
-        raw = rawFromDockerStats(dockerStats as never, {
-          cpuLimitCores: identity.cpuLimitCores,
-          hostMemoryBytes: this.hostMemoryBytes,
-        });
+      return this.measureThroughDocker(identity, error, signal, limit);
+    }
+    return this.measured(identity, raw);
+  }
+
+  private async locateAndMeasure(
+    identity: ContainerIdentity,
+    signal: AbortSignal,
+    limit: LimitFunction,
+  ): Promise<MeasuredContainer | undefined> {
+    let raw: RawCgroupStats;
+    try {
+      raw = this.readFiles(await this.locate(identity));
+    } catch (error) {
+      return this.measureThroughDocker(identity, error, signal, limit);
+    }
+    return this.measured(identity, raw);
+  }
+
+  private readFiles(located: Located): RawCgroupStats {
+    return located.paths.version === 2
+      ? readV2(located.paths)
+      : readV1(located.paths, { perCpu: this.options.naming.needsPerCpu });
+  }
+
+  /** The fallback for a container whose cgroup files cannot be read (`error` says why). */
+  private async measureThroughDocker(
+    identity: ContainerIdentity,
+    error: unknown,
+    signal: AbortSignal,
+    limit: LimitFunction,
+  ): Promise<MeasuredContainer | undefined> {
+    if (!this.options.source.containers.has(identity.id)) return undefined; // exited mid-read: its series just stop
+    this.located.delete(identity.id);
+    const cause =
+      error instanceof CgroupUnreadable ? `cgroup unreadable (${error.code})` : (error as Error).message;
+    try {
+      const dockerStats = await limit(() => this.options.source.oneShotStats(identity.id, signal));
+      const raw = rawFromDockerStats(dockerStats as never, {
+        cpuLimitCores: identity.cpuLimitCores,
+        hostMemoryBytes: this.hostMemoryBytes,
+      });
+      this.logOnce(
+        identity,
+        'fallback',
+        'warn',
+        { cause },
+        'cgroup files unreadable; using Docker stats API for this container',
+      );
+      return this.measured(identity, raw, dockerStats);
+    } catch (fallbackError) {
+      if (this.options.source.containers.has(identity.id)) {
         this.logOnce(
           identity,
-          'fallback',
+          'unreadable',
           'warn',
-          { cause },
-          'cgroup files unreadable; using Docker stats API for this container',
+          { cause, docker: (fallbackError as Error).message },
+          'container not measured',
         );
-      } catch (fallbackError) {
-        if (this.options.source.containers.has(identity.id)) {
-          this.logOnce(
-            identity,
-            'unreadable',
-            'warn',
-            { cause, docker: (fallbackError as Error).message },
-            'container not measured',
-          );
-        }
-        return undefined;
       }
+      return undefined;
     }
+  }
+
+  /** Network counters (unless they came with `dockerStats`), then rates: the container measured. */
+  private measured(
+    identity: ContainerIdentity,
+    raw: RawCgroupStats,
+    dockerStats?: unknown,
+  ): MeasuredContainer {
+    const status = this.statusOf(identity);
     status.source = raw.source;
     let interfaces: InterfaceCounters[] | undefined;
     if (!identity.ownNetwork) {
@@ -246,7 +274,11 @@ export class ContainerCollector implements Job {
         }
       }
     }
-    return { raw, interfaces, atMs: Date.now() };
+    const metrics = deriveContainerMetrics(
+      { raw, interfaces, atMs: Date.now(), hostCpus: this.hostCpus },
+      getOrCreate(this.trackers, identity.id, () => new CounterTracker()),
+    );
+    return { identity, raw, metrics };
   }
 
   /** The container's cgroup paths as found before, while its main process is the same. */
