@@ -16,7 +16,26 @@ export interface GroupAggregate {
   metrics: Metric[];
 }
 
-const key = (path: readonly string[]) => path.join('\u0000');
+/**
+ * A metric path as one string. Paths are mostly the same few arrays every cycle (constants of
+ * metrics.ts, or one per device and interface), so each is joined once.
+ */
+function key(path: readonly string[]): string {
+  let joined = keys.get(path);
+  if (joined === undefined) {
+    joined = path.join('\u0000');
+    keys.set(path, joined);
+  }
+  return joined;
+}
+const keys = new WeakMap<readonly string[], string>();
+
+const CPU_CORES = ['cpu', 'cores'];
+const CPU_LIMIT_CORES = ['cpu', 'limit_cores'];
+const CPU_PERCENT_OF_LIMIT = ['cpu', 'percent_of_limit'];
+const MEMORY_WORKING_SET = ['memory', 'working_set_bytes'];
+const MEMORY_LIMIT = ['memory', 'limit_bytes'];
+const MEMORY_PERCENT_OF_LIMIT = ['memory', 'percent_of_limit'];
 
 /**
  * Combines the members' metrics: sums for additive ones (cores, bytes, rates), the maximum for ratios
@@ -45,16 +64,15 @@ export function aggregate(members: readonly MeasuredContainer[]): GroupAggregate
     sums.set(id, value);
     metrics.push({ path: entry.path, value, combine: entry.combine });
   }
-  const ratio = (top: string[], bottom: string[]) => {
+  const ratio = (top: readonly string[], bottom: readonly string[]) => {
     const numerator = sums.get(key(top));
     const denominator = sums.get(key(bottom));
     return numerator !== undefined && denominator ? (100 * numerator) / denominator : undefined;
   };
-  const cpuPercent = ratio(['cpu', 'cores'], ['cpu', 'limit_cores']);
-  if (cpuPercent !== undefined) metrics.push({ path: ['cpu', 'percent_of_limit'], value: cpuPercent });
-  const memoryPercent = ratio(['memory', 'working_set_bytes'], ['memory', 'limit_bytes']);
-  if (memoryPercent !== undefined)
-    metrics.push({ path: ['memory', 'percent_of_limit'], value: memoryPercent });
+  const cpuPercent = ratio(CPU_CORES, CPU_LIMIT_CORES);
+  if (cpuPercent !== undefined) metrics.push({ path: CPU_PERCENT_OF_LIMIT, value: cpuPercent });
+  const memoryPercent = ratio(MEMORY_WORKING_SET, MEMORY_LIMIT);
+  if (memoryPercent !== undefined) metrics.push({ path: MEMORY_PERCENT_OF_LIMIT, value: memoryPercent });
   return { instances: members.length, metrics };
 }
 

@@ -94,10 +94,15 @@ export function hostMounts(text: string): { fs: string; mount: string }[] {
   return mounts;
 }
 
+/** The last mount table read and its disks: it changes only when something is mounted (a container starts). */
+let lastMounts: { table: string; mounts: { fs: string; mount: string }[] } = { table: '', mounts: [] };
+
 async function readDisks(): Promise<HostSample['disks']> {
   const table = await readFile('/proc/self/mounts', 'utf8').catch(() => '');
+  // Hundreds of lines with many containers (their overlay and shm mounts): parsed again only when changed.
+  if (table !== lastMounts.table) lastMounts = { table, mounts: hostMounts(table) };
   const disks = await Promise.all(
-    hostMounts(table).map(async ({ mount }) => {
+    lastMounts.mounts.map(async ({ mount }) => {
       try {
         const stats = await statfs(mount);
         const sizeBytes = stats.blocks * stats.bsize;

@@ -57,41 +57,42 @@ export function deriveContainerMetrics(input: DeriveInput, tracker: CounterTrack
   const { cpu, memory } = raw;
   const usagePerSecondNs = rate('cpu.usage', cpu.usageNs);
   const cores = usagePerSecondNs === undefined ? undefined : usagePerSecondNs / NS_PER_SECOND;
-  put(['cpu', 'cores'], cores, 'sum');
-  put(['cpu', 'user_cores'], divide(rate('cpu.user', cpu.userNs), NS_PER_SECOND), 'sum');
-  put(['cpu', 'system_cores'], divide(rate('cpu.system', cpu.systemNs), NS_PER_SECOND), 'sum');
-  put(['cpu', 'limit_cores'], cpu.limitCores, 'sum');
-  if (cores !== undefined && cpu.limitCores) put(['cpu', 'percent_of_limit'], (100 * cores) / cpu.limitCores);
+  put(path('cpu.cores'), cores, 'sum');
+  put(path('cpu.user_cores'), divide(rate('cpu.user', cpu.userNs), NS_PER_SECOND), 'sum');
+  put(path('cpu.system_cores'), divide(rate('cpu.system', cpu.systemNs), NS_PER_SECOND), 'sum');
+  put(path('cpu.limit_cores'), cpu.limitCores, 'sum');
+  if (cores !== undefined && cpu.limitCores)
+    put(path('cpu.percent_of_limit'), (100 * cores) / cpu.limitCores);
   if (cores !== undefined && input.hostCpus > 0)
-    put(['cpu', 'percent_of_host'], (100 * cores) / input.hostCpus, 'sum');
+    put(path('cpu.percent_of_host'), (100 * cores) / input.hostCpus, 'sum');
   if (cpu.periods !== undefined && cpu.throttledPeriods !== undefined) {
     // Share of CFS periods in which the container hit its quota; worst task of a group is what matters.
     put(
-      ['cpu', 'throttled_ratio'],
+      path('cpu.throttled_ratio'),
       tracker.ratio('cpu.throttled', cpu.throttledPeriods, cpu.periods, atMs),
       'max',
     );
   }
   put(
-    ['cpu', 'throttled_seconds_per_second'],
+    path('cpu.throttled_seconds_per_second'),
     divide(rate('cpu.throttled_ns', cpu.throttledNs), NS_PER_SECOND),
     'sum',
   );
 
   // Memory
   const workingSet = workingSetBytes(memory.usageBytes, memory.inactiveFileBytes);
-  put(['memory', 'usage_bytes'], memory.usageBytes, 'sum');
-  put(['memory', 'working_set_bytes'], workingSet, 'sum');
-  put(['memory', 'rss_bytes'], memory.rssBytes, 'sum');
-  put(['memory', 'cache_bytes'], memory.cacheBytes, 'sum');
-  put(['memory', 'mapped_file_bytes'], memory.mappedFileBytes, 'sum');
-  put(['memory', 'swap_bytes'], memory.swapBytes, 'sum');
-  put(['memory', 'limit_bytes'], memory.limitBytes, 'sum');
+  put(path('memory.usage_bytes'), memory.usageBytes, 'sum');
+  put(path('memory.working_set_bytes'), workingSet, 'sum');
+  put(path('memory.rss_bytes'), memory.rssBytes, 'sum');
+  put(path('memory.cache_bytes'), memory.cacheBytes, 'sum');
+  put(path('memory.mapped_file_bytes'), memory.mappedFileBytes, 'sum');
+  put(path('memory.swap_bytes'), memory.swapBytes, 'sum');
+  put(path('memory.limit_bytes'), memory.limitBytes, 'sum');
   if (workingSet !== undefined && memory.limitBytes)
-    put(['memory', 'percent_of_limit'], (100 * workingSet) / memory.limitBytes);
+    put(path('memory.percent_of_limit'), (100 * workingSet) / memory.limitBytes);
   // Cumulative counts, not rates: "did it ever happen since the container started" is the question.
-  put(['memory', 'failcnt'], memory.failcnt, 'sum');
-  put(['memory', 'oom_kills'], memory.oomKills, 'sum');
+  put(path('memory.failcnt'), memory.failcnt, 'sum');
+  put(path('memory.oom_kills'), memory.oomKills, 'sum');
 
   // Block I/O, total and per device
   const totals = { readBytes: 0, writeBytes: 0, reads: 0, writes: 0 };
@@ -100,67 +101,99 @@ export function deriveContainerMetrics(input: DeriveInput, tracker: CounterTrack
     totals.writeBytes += device.writeBytes;
     totals.reads += device.reads;
     totals.writes += device.writes;
-    const base = ['io', 'devices', device.device.replace(':', '_')];
-    const keys = keysOf(deviceKeys, device.device, DEVICE_COUNTERS);
-    put([...base, 'read_bytes_per_second'], rate(keys[0]!, device.readBytes));
-    put([...base, 'write_bytes_per_second'], rate(keys[1]!, device.writeBytes));
-    put([...base, 'reads_per_second'], rate(keys[2]!, device.reads));
-    put([...base, 'writes_per_second'], rate(keys[3]!, device.writes));
+    const { keys, paths } = devices.get(device.device);
+    put(paths[0]!, rate(keys[0]!, device.readBytes));
+    put(paths[1]!, rate(keys[1]!, device.writeBytes));
+    put(paths[2]!, rate(keys[2]!, device.reads));
+    put(paths[3]!, rate(keys[3]!, device.writes));
   }
-  put(['io', 'read_bytes_per_second'], rate('io.rb', totals.readBytes), 'sum');
-  put(['io', 'write_bytes_per_second'], rate('io.wb', totals.writeBytes), 'sum');
-  put(['io', 'reads_per_second'], rate('io.r', totals.reads), 'sum');
-  put(['io', 'writes_per_second'], rate('io.w', totals.writes), 'sum');
+  put(path('io.read_bytes_per_second'), rate('io.rb', totals.readBytes), 'sum');
+  put(path('io.write_bytes_per_second'), rate('io.wb', totals.writeBytes), 'sum');
+  put(path('io.reads_per_second'), rate('io.r', totals.reads), 'sum');
+  put(path('io.writes_per_second'), rate('io.w', totals.writes), 'sum');
 
   // pids
-  put(['pids', 'current'], raw.pids.current, 'sum');
-  put(['pids', 'limit'], raw.pids.limit);
+  put(path('pids.current'), raw.pids.current, 'sum');
+  put(path('pids.limit'), raw.pids.limit);
 
   // Pressure stall information: share of wall time some/all tasks stalled (exact over the interval,
   // unlike the kernel's avg10 which is a decaying average).
   for (const resource of ['cpu', 'memory', 'io'] as const) {
     const pressure: Pressure | undefined = raw.pressure[resource];
     if (!pressure) continue;
-    put(
-      ['pressure', resource, 'some_stalled_ratio'],
-      divide(rate(PSI_KEYS[resource].some, pressure.someTotalUs), 1e6),
-      'max',
-    );
-    put(
-      ['pressure', resource, 'full_stalled_ratio'],
-      divide(rate(PSI_KEYS[resource].full, pressure.fullTotalUs), 1e6),
-      'max',
-    );
+    const psi = PSI[resource];
+    put(psi.somePath, divide(rate(psi.some, pressure.someTotalUs), 1e6), 'max');
+    put(psi.fullPath, divide(rate(psi.full, pressure.fullTotalUs), 1e6), 'max');
   }
 
   if (input.interfaces) metrics.push(...networkMetrics(input.interfaces, atMs, tracker));
   return metrics;
 }
 
-const PSI_KEYS = {
-  cpu: { some: 'psi.cpu.some', full: 'psi.cpu.full' },
-  memory: { some: 'psi.memory.some', full: 'psi.memory.full' },
-  io: { some: 'psi.io.some', full: 'psi.io.full' },
-} as const;
-const DEVICE_COUNTERS = ['rb', 'wb', 'r', 'w'];
+/**
+ * The path of a metric whose segments are fixed, as one array for the life of the process: a
+ * cycle builds no path, and whoever keys by path (aggregates, leaf names) meets the same arrays.
+ */
+function path(dotted: string): readonly string[] {
+  let segments = pathByDotted.get(dotted);
+  if (!segments) {
+    segments = Object.freeze(dotted.split('.'));
+    pathByDotted.set(dotted, segments);
+  }
+  return segments;
+}
+const pathByDotted = new Map<string, readonly string[]>();
+
+const PSI = Object.fromEntries(
+  (['cpu', 'memory', 'io'] as const).map((resource) => [
+    resource,
+    {
+      some: `psi.${resource}.some`,
+      full: `psi.${resource}.full`,
+      somePath: path(`pressure.${resource}.some_stalled_ratio`),
+      fullPath: path(`pressure.${resource}.full_stalled_ratio`),
+    },
+  ]),
+) as Record<
+  'cpu' | 'memory' | 'io',
+  { some: string; full: string; somePath: readonly string[]; fullPath: readonly string[] }
+>;
+
+/** Tracker keys and metric paths of one device's or interface's counters, in the order of its counter list. */
+interface Counters {
+  keys: readonly string[];
+  paths: readonly (readonly string[])[];
+}
 
 /**
- * Tracker keys of one device's or interface's counters (`io.8:0.rb`, `net.eth0.rxBytes`), built once
- * per name: a few names per host, met every cycle in every container.
+ * Built once per name (`8:0`, `eth0`): a few names per host, met every cycle in every container.
+ * Names that never repeat (interfaces of short-lived containers) must not pile up: past 10,000 the
+ * cache starts afresh.
  */
-function keysOf(cache: Map<string, readonly string[]>, name: string, counters: readonly string[]) {
-  let keys = cache.get(name);
-  if (!keys) {
-    // Names that never repeat (interfaces of short-lived containers) must not pile up.
-    if (cache.size >= 10_000) cache.clear();
-    const prefix = cache === deviceKeys ? 'io' : 'net';
-    keys = counters.map((counter) => `${prefix}.${name}.${counter}`);
-    cache.set(name, keys);
+class CountersByName {
+  private readonly byName = new Map<string, Counters>();
+  constructor(private readonly build: (name: string) => Counters) {}
+  get(name: string): Counters {
+    let counters = this.byName.get(name);
+    if (!counters) {
+      if (this.byName.size >= 10_000) this.byName.clear();
+      counters = this.build(name);
+      this.byName.set(name, counters);
+    }
+    return counters;
   }
-  return keys;
 }
-const deviceKeys = new Map<string, readonly string[]>();
-const interfaceKeys = new Map<string, readonly string[]>();
+
+const DEVICE_COUNTERS = [
+  ['rb', 'read_bytes_per_second'],
+  ['wb', 'write_bytes_per_second'],
+  ['r', 'reads_per_second'],
+  ['w', 'writes_per_second'],
+] as const;
+const devices = new CountersByName((device) => ({
+  keys: DEVICE_COUNTERS.map(([key]) => `io.${device}.${key}`),
+  paths: DEVICE_COUNTERS.map(([, name]) => Object.freeze(['io', 'devices', device.replace(':', '_'), name])),
+}));
 
 const INTERFACE_COUNTERS = [
   ['rxBytes', 'rx_bytes_per_second'],
@@ -173,6 +206,13 @@ const INTERFACE_COUNTERS = [
   ['txDropped', 'tx_dropped_per_second'],
 ] as const;
 const INTERFACE_FIELDS = INTERFACE_COUNTERS.map(([field]) => field);
+const interfaces = new CountersByName((nic) => ({
+  keys: INTERFACE_FIELDS.map((field) => `net.${nic}.${field}`),
+  paths: INTERFACE_COUNTERS.map(([, name]) => Object.freeze(['network', 'interfaces', nic, name])),
+}));
+const TOTAL_PATHS = Object.fromEntries(
+  INTERFACE_COUNTERS.map(([field, name]) => [field, path(`network.${name}`)]),
+) as Record<(typeof INTERFACE_FIELDS)[number], readonly string[]>;
 /** Keys of the totals over interfaces: `/` is never in an interface's name, so no interface clashes. */
 const TOTAL_KEYS = Object.fromEntries(
   INTERFACE_FIELDS.map((field) => [field, `net/total.${field}`]),
@@ -183,26 +223,26 @@ const TOTAL_KEYS = Object.fromEntries(
  * (loopback traffic never leaves the container, so it is not the container's network load).
  */
 export function networkMetrics(
-  interfaces: readonly InterfaceCounters[],
+  nics: readonly InterfaceCounters[],
   atMs: number,
   tracker: CounterTracker,
 ): Metric[] {
   const metrics: Metric[] = [];
   const totals = new Map<string, number>();
-  for (const nic of interfaces) {
-    const keys = keysOf(interfaceKeys, nic.name, INTERFACE_FIELDS);
+  for (const nic of nics) {
+    const { keys, paths } = interfaces.get(nic.name);
     for (let i = 0; i < INTERFACE_COUNTERS.length; i++) {
-      const [field, name] = INTERFACE_COUNTERS[i]!;
+      const field = INTERFACE_COUNTERS[i]![0];
       const value = tracker.rate(keys[i]!, nic[field], atMs);
-      if (value !== undefined) metrics.push({ path: ['network', 'interfaces', nic.name, name], value });
+      if (value !== undefined) metrics.push({ path: paths[i]!, value });
       if (nic.name !== 'lo') totals.set(field, (totals.get(field) ?? 0) + nic[field]);
     }
   }
-  for (const [field, name] of INTERFACE_COUNTERS) {
+  for (const field of INTERFACE_FIELDS) {
     const total = totals.get(field);
     if (total === undefined) continue;
     const value = tracker.rate(TOTAL_KEYS[field], total, atMs);
-    if (value !== undefined) metrics.push({ path: ['network', name], value, combine: 'sum' });
+    if (value !== undefined) metrics.push({ path: TOTAL_PATHS[field], value, combine: 'sum' });
   }
   return metrics;
 }

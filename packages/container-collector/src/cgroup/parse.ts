@@ -76,12 +76,19 @@ export interface Pressure {
 export function parsePressure(text: string | undefined): Pressure | undefined {
   if (text === undefined) return undefined;
   const pressure: Pressure = {};
-  for (const line of text.split('\n')) {
-    const match = /^(some|full)\s.*\btotal=(\d+)/.exec(line.trim());
-    if (!match) continue;
-    const total = Number(match[2]);
-    if (match[1] === 'some') pressure.someTotalUs = total;
-    else pressure.fullTotalUs = total;
+  // Scanned, not matched: three of these files per container every cycle.
+  for (let at = 0; at < text.length; ) {
+    let lineEnd = text.indexOf('\n', at);
+    if (lineEnd === -1) lineEnd = text.length;
+    const line = text.slice(at, lineEnd).trim();
+    at = lineEnd + 1;
+    const kind = line.startsWith('some ') ? 'some' : line.startsWith('full ') ? 'full' : undefined;
+    const total = line.lastIndexOf(' total=');
+    if (!kind || total === -1) continue;
+    const digits = line.slice(total + 7);
+    if (!/^\d+$/.test(digits)) continue;
+    if (kind === 'some') pressure.someTotalUs = Number(digits);
+    else pressure.fullTotalUs = Number(digits);
   }
   return pressure.someTotalUs === undefined && pressure.fullTotalUs === undefined ? undefined : pressure;
 }

@@ -64,7 +64,9 @@ export function parseV1Blkio(
     [serviceBytes, 'Bytes'],
     [serviced, 'Ops'],
   ] as const) {
-    for (const line of (text ?? '').split('\n')) {
+    // Most containers' files are a bare `Total 0`: no device line, nothing to split.
+    if (text === undefined || !text.includes(':')) continue;
+    for (const line of text.split('\n')) {
       const [name, op, raw] = line.trim().split(/\s+/);
       if (!name || !op || raw === undefined || !/^\d+:\d+$/.test(name)) continue;
       const value = Number(raw);
