@@ -202,7 +202,7 @@ export class ContainerCollector implements Job {
   private readFiles(located: Located): RawCgroupStats {
     return located.paths.version === 2
       ? readV2(located.paths)
-      : readV1(located.paths, { perCpu: this.options.naming.needsPerCpu });
+      : readV1(located.paths, this.options.naming.needs);
   }
 
   /** The fallback for a container whose cgroup files cannot be read (`error` says why). */

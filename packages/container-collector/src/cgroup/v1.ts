@@ -90,8 +90,8 @@ const MEMORY_FILES = [
   'memory.stat',
   'memory.failcnt',
   'memory.oom_control',
-  'memory.memsw.failcnt',
 ];
+const MEMORY_MEMSW_FILES = [...MEMORY_FILES, 'memory.memsw.failcnt'];
 const BLKIO_FILES = ['blkio.throttle.io_service_bytes', 'blkio.throttle.io_serviced'];
 const PIDS_FILES = ['pids.current', 'pids.max'];
 const REUSE = reuseRule(
@@ -100,9 +100,12 @@ const REUSE = reuseRule(
 );
 const NONE: FileTexts = new Map();
 
+/** Files only some naming schemes name, read only for them. */
 export interface ReadOptions {
-  /** `cpuacct.usage_percpu` is 128 numbers on a 128-CPU host: read it only for a scheme that names them. */
+  /** `cpuacct.usage_percpu` (128 numbers on a 128-CPU host). */
   perCpu: boolean;
+  /** `memory.memsw.failcnt` (memory+swap limit hits). */
+  memswFailcnt: boolean;
 }
 
 /** Reads one container's v1 files. Throws CgroupUnreadable when it is gone. */
@@ -131,7 +134,7 @@ export function readV1(paths: Extract<CgroupPaths, { version: 1 }>, options: Rea
         : CPUACCT_FILES,
   );
   const cpu = sameCpuDir ? cpuacct : optional(dirs.cpu, CPU_FILES);
-  const memory = read(dirs.memory, MEMORY_FILES);
+  const memory = read(dirs.memory, options.memswFailcnt ? MEMORY_MEMSW_FILES : MEMORY_FILES);
   const blkio = optional(dirs.blkio, BLKIO_FILES);
   const pids = optional(dirs.pids, PIDS_FILES);
   return {

@@ -10,7 +10,7 @@ import type { Emit, NamingScheme } from './scheme.js';
 export const pyadvisorNaming: NamingScheme = {
   name: 'pyadvisor',
   defaultPrefix: 'pycadvisor',
-  needsPerCpu: true,
+  needs: { perCpu: true, memswFailcnt: true },
   render(view, out) {
     for (const container of view.containers) renderContainer(container, out.emit);
   },

@@ -1,5 +1,6 @@
 import type { Cycle, LeafNames } from '@stoker/shared';
 import type { MeasuredContainer } from '../aggregate.js';
+import type { ReadOptions } from '../cgroup/v1.js';
 import type { Metric } from '../metrics.js';
 
 /** What one cycle measured, handed to a naming scheme to turn into series. */
@@ -36,7 +37,7 @@ export function seriesOut(cycle: Pick<Cycle, 'emit' | 'group'>, leafNames: LeafN
 export interface NamingScheme {
   readonly name: string;
   readonly defaultPrefix: string;
-  /** pyadvisor names every CPU's usage; nothing else needs `cpuacct.usage_percpu`. */
-  readonly needsPerCpu: boolean;
+  /** cgroup v1 files read only for a scheme that names them (pyadvisor: every CPU's usage, memsw). */
+  readonly needs: ReadOptions;
   render(view: CycleView, out: SeriesOut): void;
 }
