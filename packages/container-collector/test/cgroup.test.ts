@@ -4,7 +4,7 @@ import { describe, test } from 'node:test';
 import { sharedPath, sharedSkip } from '../../../test/harness/fixtures.js';
 import { CgroupUnreadable, readCgroupFiles } from '../src/cgroup/files.js';
 import { type CgroupLayout, cgroupPathsFor, guessedEntries, parseProcCgroup } from '../src/cgroup/locate.js';
-import { parseKeyedNumbers, parseLimit, parseNumberList, parsePressure } from '../src/cgroup/parse.js';
+import { keyedNumber, parseLimit, parseNumberList, parsePressure } from '../src/cgroup/parse.js';
 import { parseV1Blkio, parseV1Cpu, parseV1Memory } from '../src/cgroup/v1.js';
 import { parseCpuMax, parseIoStat, readV2 } from '../src/cgroup/v2.js';
 import { parseNetDev } from '../src/procfs/net-dev.js';
@@ -138,14 +138,16 @@ describe('cgroup v1 parsers on real files', { skip }, () => {
 });
 
 describe('pure parsers', () => {
-  test('parseKeyedNumbers skips malformed lines', () => {
-    assert.deepEqual(
-      [...parseKeyedNumbers('a 1\nbroken\nb x\nc 3')],
-      [
-        ['a', 1],
-        ['c', 3],
-      ],
-    );
+  test('keyedNumber: the whole key at a line start, malformed lines skipped', () => {
+    const text = 'total_rss 7\nrss_huge 9\nrss 5\nbroken\nb x\nc\t3\nlast 4';
+    assert.equal(keyedNumber(text, 'rss'), 5, 'not total_rss, not rss_huge');
+    assert.equal(keyedNumber(text, 'total_rss'), 7, 'first line');
+    assert.equal(keyedNumber(text, 'c'), 3, 'tab-separated');
+    assert.equal(keyedNumber(text, 'last'), 4, 'last line without newline');
+    assert.equal(keyedNumber(text, 'b'), undefined, 'not a number');
+    assert.equal(keyedNumber(text, 'broken'), undefined, 'no value');
+    assert.equal(keyedNumber(text, 'huge'), undefined, 'only part of a key');
+    assert.equal(keyedNumber(undefined, 'rss'), undefined);
   });
   test('parseLimit: max, -1 and huge sentinels are no limit', () => {
     assert.equal(parseLimit('max\n'), undefined);

@@ -21,30 +21,32 @@ export function parseLimit(text: string | undefined): number | undefined {
   return value === undefined || value >= UNLIMITED || value < 0 ? undefined : value;
 }
 
-/** `key value` lines (`memory.stat`, `cpu.stat`, `memory.events`, `memory.oom_control`). */
-export function parseKeyedNumbers(text: string | undefined): Map<string, number> {
-  const result = new Map<string, number>();
-  if (text === undefined) return result;
-  // Scanned by hand, not split: memory.stat has ~40 lines per container, read every cycle.
-  const end = text.length;
-  let at = 0;
-  while (at < end) {
-    let lineEnd = text.indexOf('\n', at);
-    if (lineEnd === -1) lineEnd = end;
-    while (at < lineEnd && isBlank(text.charCodeAt(at))) at++;
-    let keyEnd = at;
-    while (keyEnd < lineEnd && !isBlank(text.charCodeAt(keyEnd))) keyEnd++;
-    let valueStart = keyEnd;
-    while (valueStart < lineEnd && isBlank(text.charCodeAt(valueStart))) valueStart++;
+/**
+ * The number on the line `<key> <number>` of a keyed file (`memory.stat`, `cpu.stat`,
+ * `memory.events`, `memory.oom_control`); undefined when no line has that key, or its value is not
+ * a number. Found with `indexOf` rather than by splitting the file into a map: a reader wants a few
+ * of `memory.stat`'s ~40 lines, for every container, every cycle.
+ */
+export function keyedNumber(text: string | undefined, key: string): number | undefined {
+  if (text === undefined) return undefined;
+  for (let at = text.indexOf(key); at !== -1; at = text.indexOf(key, at + 1)) {
+    // The whole key at the start of a line: `rss` is neither `total_rss` nor `rss_huge`.
+    if (at > 0 && text.charCodeAt(at - 1) !== 0x0a) continue;
+    let valueStart = at + key.length;
+    if (!isBlank(text.charCodeAt(valueStart))) continue;
+    while (isBlank(text.charCodeAt(valueStart))) valueStart++;
     let valueEnd = valueStart;
-    while (valueEnd < lineEnd && !isBlank(text.charCodeAt(valueEnd))) valueEnd++;
-    if (keyEnd > at && valueEnd > valueStart) {
-      const value = Number(text.slice(valueStart, valueEnd));
-      if (Number.isFinite(value)) result.set(text.slice(at, keyEnd), value);
-    }
-    at = lineEnd + 1;
+    while (
+      valueEnd < text.length &&
+      !isBlank(text.charCodeAt(valueEnd)) &&
+      text.charCodeAt(valueEnd) !== 0x0a
+    )
+      valueEnd++;
+    if (valueEnd === valueStart) return undefined;
+    const value = Number(text.slice(valueStart, valueEnd));
+    return Number.isFinite(value) ? value : undefined;
   }
-  return result;
+  return undefined;
 }
 
 /** Space, tab, carriage return (what `\s` matches within a line of these files). */

@@ -1,7 +1,7 @@
 import { getOrCreate } from '../map-util.js';
 import { CgroupUnreadable, type FileTexts, readCgroupFiles, reuseRule } from './files.js';
 import type { CgroupPaths } from './locate.js';
-import { parseKeyedNumbers, parseLimit, parseNumber, parseNumberList } from './parse.js';
+import { keyedNumber, parseLimit, parseNumber, parseNumberList } from './parse.js';
 import type { RawBlockDevice, RawCgroupStats, RawCpu, RawMemory } from './raw.js';
 import { readPressureFiles } from './v2.js';
 
@@ -11,29 +11,28 @@ const NS_PER_USER_HZ_TICK = 10_000_000;
 /** CPU from the `cpuacct` and `cpu` controllers (which may be one mount or two). */
 export function parseV1Cpu(cpuacct: FileTexts, cpu: FileTexts): RawCpu {
   const usageNs = parseNumber(cpuacct.get('cpuacct.usage'));
-  const ticks = parseKeyedNumbers(cpuacct.get('cpuacct.stat'));
-  const stat = parseKeyedNumbers(cpu.get('cpu.stat'));
+  const ticks = cpuacct.get('cpuacct.stat');
+  const stat = cpu.get('cpu.stat');
   const quotaUs = parseNumber(cpu.get('cpu.cfs_quota_us'));
   const periodUs = parseNumber(cpu.get('cpu.cfs_period_us'));
-  const user = ticks.get('user');
-  const system = ticks.get('system');
+  const user = keyedNumber(ticks, 'user');
+  const system = keyedNumber(ticks, 'system');
   return {
     usageNs,
     userNs: user === undefined ? undefined : user * NS_PER_USER_HZ_TICK,
     systemNs: system === undefined ? undefined : system * NS_PER_USER_HZ_TICK,
     perCpuNs: parseNumberList(cpuacct.get('cpuacct.usage_percpu')),
-    periods: stat.get('nr_periods'),
-    throttledPeriods: stat.get('nr_throttled'),
-    throttledNs: stat.get('throttled_time'),
+    periods: keyedNumber(stat, 'nr_periods'),
+    throttledPeriods: keyedNumber(stat, 'nr_throttled'),
+    throttledNs: keyedNumber(stat, 'throttled_time'),
     limitCores: quotaUs !== undefined && quotaUs > 0 && periodUs ? quotaUs / periodUs : undefined,
   };
 }
 
 /** Memory from the `memory` controller; `total_*` keys include child cgroups, which a container's tree has. */
 export function parseV1Memory(memory: FileTexts): RawMemory {
-  const stat = parseKeyedNumbers(memory.get('memory.stat'));
-  const pick = (key: string) => stat.get(`total_${key}`) ?? stat.get(key);
-  const oomControl = parseKeyedNumbers(memory.get('memory.oom_control'));
+  const stat = memory.get('memory.stat');
+  const pick = (key: string) => keyedNumber(stat, `total_${key}`) ?? keyedNumber(stat, key);
   return {
     usageBytes: parseNumber(memory.get('memory.usage_in_bytes')),
     limitBytes: parseLimit(memory.get('memory.limit_in_bytes')),
@@ -44,7 +43,7 @@ export function parseV1Memory(memory: FileTexts): RawMemory {
     swapBytes: pick('swap'),
     failcnt: parseNumber(memory.get('memory.failcnt')),
     memswFailcnt: parseNumber(memory.get('memory.memsw.failcnt')),
-    oomKills: oomControl.get('oom_kill'),
+    oomKills: keyedNumber(memory.get('memory.oom_control'), 'oom_kill'),
   };
 }
 

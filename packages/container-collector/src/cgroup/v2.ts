@@ -1,6 +1,6 @@
 import { type FileTexts, readCgroupFiles, reuseRule } from './files.js';
 import type { CgroupPaths } from './locate.js';
-import { parseKeyedNumbers, parseLimit, parseNumber, parsePressure } from './parse.js';
+import { keyedNumber, parseLimit, parseNumber, parsePressure } from './parse.js';
 import type { RawBlockDevice, RawCgroupStats, RawCpu, RawMemory } from './raw.js';
 
 /** `cpu.max`: `<quota> <period>` in microseconds, quota `max` when unlimited. */
@@ -15,36 +15,36 @@ export function parseCpuMax(text: string | undefined): number | undefined {
 
 /** `cpu.stat` counts microseconds; everything here is nanoseconds. */
 export function parseV2Cpu(files: FileTexts): RawCpu {
-  const stat = parseKeyedNumbers(files.get('cpu.stat'));
+  const stat = files.get('cpu.stat');
   const ns = (key: string) => {
-    const us = stat.get(key);
+    const us = keyedNumber(stat, key);
     return us === undefined ? undefined : us * 1000;
   };
   return {
     usageNs: ns('usage_usec'),
     userNs: ns('user_usec'),
     systemNs: ns('system_usec'),
-    periods: stat.get('nr_periods'),
-    throttledPeriods: stat.get('nr_throttled'),
+    periods: keyedNumber(stat, 'nr_periods'),
+    throttledPeriods: keyedNumber(stat, 'nr_throttled'),
     throttledNs: ns('throttled_usec'),
     limitCores: parseCpuMax(files.get('cpu.max')),
   };
 }
 
 export function parseV2Memory(files: FileTexts): RawMemory {
-  const stat = parseKeyedNumbers(files.get('memory.stat'));
-  const events = parseKeyedNumbers(files.get('memory.events'));
+  const stat = files.get('memory.stat');
+  const events = files.get('memory.events');
   return {
     usageBytes: parseNumber(files.get('memory.current')),
     limitBytes: parseLimit(files.get('memory.max')),
-    rssBytes: stat.get('anon'),
-    cacheBytes: stat.get('file'),
-    inactiveFileBytes: stat.get('inactive_file'),
-    mappedFileBytes: stat.get('file_mapped'),
+    rssBytes: keyedNumber(stat, 'anon'),
+    cacheBytes: keyedNumber(stat, 'file'),
+    inactiveFileBytes: keyedNumber(stat, 'inactive_file'),
+    mappedFileBytes: keyedNumber(stat, 'file_mapped'),
     swapBytes: parseNumber(files.get('memory.swap.current')),
     // v2 has no failcnt; `max` counts the same thing: usage about to cross the limit.
-    failcnt: events.get('max'),
-    oomKills: events.get('oom_kill'),
+    failcnt: keyedNumber(events, 'max'),
+    oomKills: keyedNumber(events, 'oom_kill'),
   };
 }
 
