@@ -21,15 +21,24 @@ export interface InterfaceCounters {
  */
 export function parseNetDev(text: string): InterfaceCounters[] {
   const interfaces: InterfaceCounters[] = [];
-  for (const line of text.split('\n')) {
-    const colon = line.indexOf(':');
-    if (colon < 0) continue;
-    const name = line.slice(0, colon).trim();
-    const fields = line
-      .slice(colon + 1)
-      .trim()
-      .split(/\s+/)
-      .map(Number);
+  const fields: number[] = [];
+  // Scanned, not split: every container's file, every cycle.
+  for (let at = 0; at < text.length; ) {
+    let lineEnd = text.indexOf('\n', at);
+    if (lineEnd === -1) lineEnd = text.length;
+    const colon = text.indexOf(':', at);
+    const lineStart = at;
+    at = lineEnd + 1;
+    if (colon === -1 || colon > lineEnd) continue;
+    const name = text.slice(lineStart, colon).trim();
+    fields.length = 0;
+    for (let field = colon + 1; field < lineEnd; ) {
+      while (field < lineEnd && text.charCodeAt(field) === 0x20) field++;
+      let end = field;
+      while (end < lineEnd && text.charCodeAt(end) !== 0x20) end++;
+      if (end > field) fields.push(Number(text.slice(field, end)));
+      field = end;
+    }
     if (name === '' || fields.length < 16 || fields.some((value) => !Number.isFinite(value))) continue;
     interfaces.push({
       name,
@@ -48,5 +57,18 @@ export function parseNetDev(text: string): InterfaceCounters[] {
 
 /** Synchronous, like the cgroup files (see `readCgroupFiles`): procfs is generated in memory. */
 export function readNetDev(procRoot: string, pid: number): InterfaceCounters[] {
-  return parseNetDev(readPseudoFile(join(procRoot, String(pid), 'net', 'dev')));
+  return parseNetDev(readPseudoFile(netDevPath(procRoot, pid)));
 }
+
+/** `<procRoot>/<pid>/net/dev`, joined once per process id (a container's main process lives long). */
+function netDevPath(procRoot: string, pid: number): string {
+  if (netDevPaths.procRoot !== procRoot || netDevPaths.byPid.size >= 10_000)
+    netDevPaths = { procRoot, byPid: new Map() };
+  let path = netDevPaths.byPid.get(pid);
+  if (path === undefined) {
+    path = join(procRoot, String(pid), 'net', 'dev');
+    netDevPaths.byPid.set(pid, path);
+  }
+  return path;
+}
+let netDevPaths = { procRoot: '', byPid: new Map<number, string>() };
