@@ -138,6 +138,7 @@ export class ContainerCollector implements Job {
     signal: AbortSignal,
   ): Promise<{ containers: MeasuredContainer[]; hostMetrics: Metric[] }> {
     const identities = [...this.options.source.containers.values()];
+    pseudoFiles.begin();
     // The host's files go to libuv's threads first, so they are read while this thread reads the
     // containers'. Only the Docker stats API fallback is bounded: a container whose location is
     // known is read synchronously before its promise is even returned.

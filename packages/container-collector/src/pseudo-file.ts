@@ -1,4 +1,5 @@
 import { closeSync, openSync, readSync, statfsSync } from 'node:fs';
+import { ReadAhead } from './read-ahead.js';
 
 /** One buffer for every read: kernel pseudo-files of a cgroup are a few KiB at most. */
 let scratch = Buffer.allocUnsafeSlow(64 * 1024);
@@ -27,6 +28,21 @@ const STALE = new Set(['ENODEV', 'ESRCH', 'ESTALE', 'EBADF', 'EINVAL']);
  */
 export class PseudoFiles {
   private readonly open = new Map<string, KeptFile>();
+  private readAhead: ReadAhead | undefined;
+  /** Kept files read in this cycle (between `begin` and `sweep`). */
+  private readsThisCycle = 0;
+
+  /**
+   * @param readAheadFrom a cycle that reads at least this many kept files starts a `ReadAhead`
+   *   thread, which reads them in the next cycles (0: never).
+   */
+  constructor(private readonly readAheadFrom = 0) {}
+
+  /** A collection cycle begins (the read-ahead thread, if any, starts reading). */
+  begin(): void {
+    this.readsThisCycle = 0;
+    this.readAhead?.begin();
+  }
 
   /**
    * The file's whole text. Throws as `openSync` does when it cannot be opened. `reuseFor`: how many
@@ -36,9 +52,10 @@ export class PseudoFiles {
     const kept = this.open.get(path);
     if (kept) {
       try {
-        const text = readWhole(kept.fd);
+        const text = this.readAhead?.take(path) ?? readWhole(kept.fd);
         kept.used = true;
         remember(kept, text, reuseFor);
+        this.readKept(path, text);
         return text;
       } catch (error) {
         this.close(path);
@@ -54,6 +71,7 @@ export class PseudoFiles {
         const entry: KeptFile = { fd, used: true, reusable: undefined, reusableUntil: 0 };
         remember(entry, text, reuseFor);
         this.open.set(path, entry);
+        this.readKept(path, text);
       }
       return text;
     } finally {
@@ -84,12 +102,31 @@ export class PseudoFiles {
     }
   }
 
-  /** Closes the files not read since the last sweep (gone containers, exited processes). */
+  private readKept(path: string, text: string): void {
+    this.readsThisCycle++;
+    this.readAhead?.read(path, text.length);
+  }
+
+  /**
+   * The cycle is over: closes the files not read since the last sweep (gone containers, exited
+   * processes); hands this cycle's list to the read-ahead thread (started once cycles are big).
+   */
   sweep(): void {
     for (const [path, kept] of this.open) {
       if (kept.used) kept.used = false;
       else this.close(path);
     }
+    if (!this.readAhead && this.readAheadFrom > 0 && this.readsThisCycle >= this.readAheadFrom) {
+      // Started now, it gets its first list from the next cycle.
+      this.readAhead = new ReadAhead();
+    } else {
+      this.readAhead?.end();
+    }
+  }
+
+  /** Texts the read-ahead thread provided so far. */
+  get readAheadServed(): number {
+    return this.readAhead?.served ?? 0;
   }
 
   /** Files kept open now. */
@@ -99,6 +136,8 @@ export class PseudoFiles {
 
   closeAll(): void {
     for (const path of [...this.open.keys()]) this.close(path);
+    this.readAhead?.close();
+    this.readAhead = undefined;
   }
 
   private close(path: string): void {
@@ -146,8 +185,14 @@ function readWhole(fd: number): string {
   return scratch.toString('latin1', 0, length);
 }
 
+/**
+ * Kept files a cycle reads before a read-ahead thread pays: 500 is ~40 containers; below, a cycle
+ * takes a few ms and the thread's memory would buy nothing.
+ */
+export const READ_AHEAD_FROM = 500;
+
 /** The pseudo-files of this process, shared by every reader (the collection job sweeps them). */
-export const pseudoFiles = new PseudoFiles();
+export const pseudoFiles = new PseudoFiles(READ_AHEAD_FROM);
 
 /** Reads a kernel pseudo-file whole (see `PseudoFiles`). */
 export function readPseudoFile(path: string): string {

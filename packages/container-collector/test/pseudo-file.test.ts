@@ -61,7 +61,7 @@ test('files on ordinary filesystems are not kept: a replaced file is read anew',
 });
 
 /** A fresh cgroup with the pids controller (v1 hierarchy, or the v2 root's child), removed by the caller. */
-async function pidsCgroup(): Promise<string> {
+async function pidsCgroup(name = 'reuse'): Promise<string> {
   const { existsSync, readFileSync } = await import('node:fs');
   const { mkdir } = await import('node:fs/promises');
   const base =
@@ -71,7 +71,7 @@ async function pidsCgroup(): Promise<string> {
         ? '/sys/fs/cgroup'
         : undefined;
   if (!base) throw new Error('no cgroup with the pids controller here (this test needs root and cgroups)');
-  const dir = join(base, `stoker-reuse-${process.pid}`);
+  const dir = join(base, `stoker-${name}-${process.pid}`);
   await mkdir(dir);
   return dir;
 }
@@ -102,5 +102,61 @@ test('a limit file is reused for its time, read afresh otherwise, and proves not
   } finally {
     await rmdir(dir).catch(() => {});
     pseudoFiles.closeAll();
+  }
+});
+
+test("read ahead: a second thread reads the files of the cycle before, the texts are this cycle's, a removed cgroup still reads as gone", async () => {
+  const { rmdir } = await import('node:fs/promises');
+  const dirs = [await pidsCgroup('ahead-1'), await pidsCgroup('ahead-2'), await pidsCgroup('ahead-3')];
+  const names = ['pids.max', 'pids.current'];
+  // Past 6 files a cycle: the thread starts after the first cycle, gets its list after the second.
+  const files = new PseudoFiles(6);
+  const cycle = async (limit: number, settleMs = 0) => {
+    for (const dir of dirs) await writeFile(join(dir, 'pids.max'), String(limit)).catch(() => {});
+    files.begin();
+    // Time for the thread to wake and read them all, so this test sees its texts (the caller takes
+    // over any file the thread has not reached: which reads which is a race, the texts are not).
+    if (settleMs > 0) await sleep(settleMs);
+    const texts: (string | Error)[] = [];
+    for (const dir of dirs)
+      for (const name of names) {
+        try {
+          texts.push(files.read(join(dir, name)));
+        } catch (error) {
+          texts.push(error as Error);
+        }
+      }
+    files.sweep();
+    return texts;
+  };
+  try {
+    assert.deepEqual(await cycle(101), ['101\n', '0\n', '101\n', '0\n', '101\n', '0\n']);
+    assert.deepEqual(await cycle(102), ['102\n', '0\n', '102\n', '0\n', '102\n', '0\n']);
+    assert.equal(files.readAheadServed, 0, 'no list before the end of the second cycle');
+    for (const limit of [103, 104]) {
+      const before: number = files.readAheadServed;
+      const texts = await cycle(limit, 500);
+      assert.deepEqual(texts, [`${limit}\n`, '0\n', `${limit}\n`, '0\n', `${limit}\n`, '0\n']);
+      assert.equal(files.readAheadServed - before, 6, 'every text from the read-ahead thread');
+    }
+    await rmdir(dirs[1]!);
+    const afterRemoval = await cycle(105, 500);
+    assert.deepEqual(
+      afterRemoval.filter((text) => typeof text === 'string'),
+      ['105\n', '0\n', '105\n', '0\n'],
+    );
+    assert.ok(
+      afterRemoval
+        .slice(2, 4)
+        .every((text) => text instanceof Error && (text as NodeJS.ErrnoException).code === 'ENOENT'),
+      'the removed cgroup reads as gone, as without the thread',
+    );
+    // Without settling, the caller and the thread share the reads; the texts are the same.
+    await rmdir(dirs[2]!);
+    dirs.length = 1;
+    for (const limit of [106, 107, 108]) assert.deepEqual(await cycle(limit), [`${limit}\n`, '0\n']);
+  } finally {
+    files.closeAll();
+    for (const dir of dirs) await rmdir(dir).catch(() => {});
   }
 });
