@@ -37,12 +37,12 @@ const NOT_READ = -1;
 const READ_FAILED = -2;
 const MAX_CYCLE = 0x1fffffff;
 
-/** What the worker is sent when the list changes: the paths, and the buffers the texts go to. */
+/** What the worker is sent when the list changes: the paths, and the buffers the texts go to when they grew. */
 interface ListMessage {
   paths: readonly string[];
-  /** SLOT_WORDS Int32 per path. */
-  slots: SharedArrayBuffer;
-  data: SharedArrayBuffer;
+  /** SLOT_WORDS Int32 per path (at least). */
+  slots?: SharedArrayBuffer;
+  data?: SharedArrayBuffer;
 }
 
 /** How long a caller waits for a read the worker has begun before reading by itself for the rest of the cycle. */
@@ -139,20 +139,24 @@ export class ReadAhead {
     }
     this.active = false;
     if (this.failed || (!this.lackedRoom && sameList(this.order, this.list))) return;
-    const dataBytes = Math.max(
-      MIN_DATA_BYTES,
-      2 * this.orderBytes,
-      this.lackedRoom ? 2 * this.data.length : 0,
-    );
-    const message: ListMessage = {
-      paths: this.order,
-      slots: new SharedArrayBuffer(SLOT_WORDS * Int32Array.BYTES_PER_ELEMENT * this.order.length),
-      data: new SharedArrayBuffer(dataBytes),
-    };
+    // The buffers are kept while the list fits them (a slot of another cycle reads as untaken), and
+    // only grow: the worker thread, idle between cycles, would free replaced ones only at its next
+    // garbage collection, which may be far off.
+    const message: ListMessage = { paths: this.order };
+    const slotWords = SLOT_WORDS * this.order.length;
+    if (this.slots.length < slotWords) {
+      message.slots = new SharedArrayBuffer(
+        Int32Array.BYTES_PER_ELEMENT * Math.max(slotWords, 2 * this.slots.length),
+      );
+      this.slots = new Int32Array(message.slots);
+    }
+    const dataBytes = Math.max(MIN_DATA_BYTES, 2 * this.orderBytes);
+    if (this.data.length < dataBytes || this.lackedRoom) {
+      message.data = new SharedArrayBuffer(Math.max(dataBytes, 2 * this.data.length));
+      this.data = Buffer.from(message.data);
+    }
     this.list = this.order;
     this.slotOf = new Map(this.order.map((path, slot) => [path, slot]));
-    this.slots = new Int32Array(message.slots);
-    this.data = Buffer.from(message.data);
     this.worker.postMessage(message);
   }
 
@@ -199,8 +203,8 @@ function closeQuietly(fd) {
 
 function takeList(message) {
   paths = message.paths;
-  slots = new Int32Array(message.slots);
-  data = Buffer.from(message.data);
+  if (message.slots) slots = new Int32Array(message.slots);
+  if (message.data) data = Buffer.from(message.data);
   const wanted = new Set(paths);
   for (const [path, fd] of open) {
     if (!wanted.has(path)) { open.delete(path); closeQuietly(fd); }
