@@ -52,10 +52,10 @@ export class PseudoFiles {
     const kept = this.open.get(path);
     if (kept) {
       try {
-        const text = this.readAhead?.take(path) ?? readWhole(kept.fd);
+        const text = (reuseFor ? undefined : this.readAhead?.take(path)) ?? readWhole(kept.fd);
         kept.used = true;
         remember(kept, text, reuseFor);
-        this.readKept(path, text);
+        this.readKept(path, text, reuseFor);
         return text;
       } catch (error) {
         this.close(path);
@@ -71,7 +71,7 @@ export class PseudoFiles {
         const entry: KeptFile = { fd, used: true, reusable: undefined, reusableUntil: 0 };
         remember(entry, text, reuseFor);
         this.open.set(path, entry);
-        this.readKept(path, text);
+        this.readKept(path, text, reuseFor);
       }
       return text;
     } finally {
@@ -102,9 +102,14 @@ export class PseudoFiles {
     }
   }
 
-  private readKept(path: string, text: string): void {
+  /**
+   * Counts a kept file read this cycle and puts it on the read-ahead list, unless its text may be
+   * reused (a limit): such a file is read once a minute, and on the list it would change the list
+   * twice a minute (each change costs both threads a new list).
+   */
+  private readKept(path: string, text: string, reuseFor: ((text: string) => number) | undefined): void {
     this.readsThisCycle++;
-    this.readAhead?.read(path, text.length);
+    if (!reuseFor) this.readAhead?.read(path, text.length);
   }
 
   /**

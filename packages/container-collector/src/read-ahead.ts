@@ -48,6 +48,7 @@ interface ListMessage {
 /** How long a caller waits for a read the worker has begun before reading by itself for the rest of the cycle. */
 const STALL_MS = 250;
 const MIN_DATA_BYTES = 64 * 1024;
+const WORKER_OLD_GENERATION_MB = 16;
 
 export class ReadAhead {
   /** Texts handed out from the worker's reads, since start (for status and tests). */
@@ -69,7 +70,14 @@ export class ReadAhead {
   private lackedRoom = false;
 
   constructor() {
-    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { control: this.control.buffer } });
+    this.worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { control: this.control.buffer },
+      // The worker only allocates when a list arrives and idles in between, so V8 would let each
+      // replaced list pile up in its old generation; a small one makes it collect them. (Its live
+      // data is one list: ~1 MiB at 2,000 containers.)
+      resourceLimits: { maxOldGenerationSizeMb: WORKER_OLD_GENERATION_MB },
+    });
     this.worker.unref();
     this.worker.on('error', () => this.giveUp());
     this.worker.on('exit', () => this.giveUp());
