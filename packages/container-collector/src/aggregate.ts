@@ -2,7 +2,7 @@ import { summarize } from '@stoker/shared';
 import type { RawCgroupStats } from './cgroup/raw.js';
 import type { ContainerIdentity } from './docker/identity.js';
 import { getOrCreate } from './map-util.js';
-import type { Metric } from './metrics.js';
+import { type Metric, metricPath } from './metrics.js';
 
 /** One container after a cycle's read. */
 export interface MeasuredContainer {
@@ -30,12 +30,12 @@ function key(path: readonly string[]): string {
 }
 const keys = new WeakMap<readonly string[], string>();
 
-const CPU_CORES = ['cpu', 'cores'];
-const CPU_LIMIT_CORES = ['cpu', 'limit_cores'];
-const CPU_PERCENT_OF_LIMIT = ['cpu', 'percent_of_limit'];
-const MEMORY_WORKING_SET = ['memory', 'working_set_bytes'];
-const MEMORY_LIMIT = ['memory', 'limit_bytes'];
-const MEMORY_PERCENT_OF_LIMIT = ['memory', 'percent_of_limit'];
+const CPU_CORES = metricPath('cpu.cores');
+const CPU_LIMIT_CORES = metricPath('cpu.limit_cores');
+const CPU_PERCENT_OF_LIMIT = metricPath('cpu.percent_of_limit');
+const MEMORY_WORKING_SET = metricPath('memory.working_set_bytes');
+const MEMORY_LIMIT = metricPath('memory.limit_bytes');
+const MEMORY_PERCENT_OF_LIMIT = metricPath('memory.percent_of_limit');
 
 /**
  * Combines the members' metrics: sums for additive ones (cores, bytes, rates), the maximum for ratios

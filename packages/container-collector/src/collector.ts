@@ -176,34 +176,30 @@ export class ContainerCollector implements Job {
     if (signal.aborted) return undefined;
     this.statusOf(identity);
     const located = this.locatedNow(identity);
-    if (!located) return this.locateAndMeasure(identity, signal, limit);
-    let raw: RawCgroupStats;
-    try {
-      raw = this.readFiles(located);
-    } catch (error) {
-      return this.measureThroughDocker(identity, error, signal, limit);
-    }
-    return this.measured(identity, raw);
+    if (located) return this.measureLocated(identity, located, signal, limit);
+    return this.locate(identity).then(
+      (found) => this.measureLocated(identity, found, signal, limit),
+      (error: unknown) => this.measureThroughDocker(identity, error, signal, limit),
+    );
   }
 
-  private async locateAndMeasure(
+  /** From the container's cgroup files; through Docker's stats API when they cannot be read. */
+  private measureLocated(
     identity: ContainerIdentity,
+    located: Located,
     signal: AbortSignal,
     limit: LimitFunction,
-  ): Promise<MeasuredContainer | undefined> {
+  ): MeasuredContainer | Promise<MeasuredContainer | undefined> {
     let raw: RawCgroupStats;
     try {
-      raw = this.readFiles(await this.locate(identity));
+      raw =
+        located.paths.version === 2
+          ? readV2(located.paths)
+          : readV1(located.paths, this.options.naming.needs);
     } catch (error) {
       return this.measureThroughDocker(identity, error, signal, limit);
     }
     return this.measured(identity, raw);
-  }
-
-  private readFiles(located: Located): RawCgroupStats {
-    return located.paths.version === 2
-      ? readV2(located.paths)
-      : readV1(located.paths, this.options.naming.needs);
   }
 
   /** The fallback for a container whose cgroup files cannot be read (`error` says why). */

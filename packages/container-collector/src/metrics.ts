@@ -1,6 +1,7 @@
 import type { CounterTracker } from '@stoker/shared';
 import type { Pressure } from './cgroup/parse.js';
 import type { RawCgroupStats } from './cgroup/raw.js';
+import { getOrCreate, getOrCreateBounded } from './map-util.js';
 import type { InterfaceCounters } from './procfs/net-dev.js';
 
 /**
@@ -57,42 +58,42 @@ export function deriveContainerMetrics(input: DeriveInput, tracker: CounterTrack
   const { cpu, memory } = raw;
   const usagePerSecondNs = rate('cpu.usage', cpu.usageNs);
   const cores = usagePerSecondNs === undefined ? undefined : usagePerSecondNs / NS_PER_SECOND;
-  put(path('cpu.cores'), cores, 'sum');
-  put(path('cpu.user_cores'), divide(rate('cpu.user', cpu.userNs), NS_PER_SECOND), 'sum');
-  put(path('cpu.system_cores'), divide(rate('cpu.system', cpu.systemNs), NS_PER_SECOND), 'sum');
-  put(path('cpu.limit_cores'), cpu.limitCores, 'sum');
+  put(metricPath('cpu.cores'), cores, 'sum');
+  put(metricPath('cpu.user_cores'), divide(rate('cpu.user', cpu.userNs), NS_PER_SECOND), 'sum');
+  put(metricPath('cpu.system_cores'), divide(rate('cpu.system', cpu.systemNs), NS_PER_SECOND), 'sum');
+  put(metricPath('cpu.limit_cores'), cpu.limitCores, 'sum');
   if (cores !== undefined && cpu.limitCores)
-    put(path('cpu.percent_of_limit'), (100 * cores) / cpu.limitCores);
+    put(metricPath('cpu.percent_of_limit'), (100 * cores) / cpu.limitCores);
   if (cores !== undefined && input.hostCpus > 0)
-    put(path('cpu.percent_of_host'), (100 * cores) / input.hostCpus, 'sum');
+    put(metricPath('cpu.percent_of_host'), (100 * cores) / input.hostCpus, 'sum');
   if (cpu.periods !== undefined && cpu.throttledPeriods !== undefined) {
     // Share of CFS periods in which the container hit its quota; worst task of a group is what matters.
     put(
-      path('cpu.throttled_ratio'),
+      metricPath('cpu.throttled_ratio'),
       tracker.ratio('cpu.throttled', cpu.throttledPeriods, cpu.periods, atMs),
       'max',
     );
   }
   put(
-    path('cpu.throttled_seconds_per_second'),
+    metricPath('cpu.throttled_seconds_per_second'),
     divide(rate('cpu.throttled_ns', cpu.throttledNs), NS_PER_SECOND),
     'sum',
   );
 
   // Memory
   const workingSet = workingSetBytes(memory.usageBytes, memory.inactiveFileBytes);
-  put(path('memory.usage_bytes'), memory.usageBytes, 'sum');
-  put(path('memory.working_set_bytes'), workingSet, 'sum');
-  put(path('memory.rss_bytes'), memory.rssBytes, 'sum');
-  put(path('memory.cache_bytes'), memory.cacheBytes, 'sum');
-  put(path('memory.mapped_file_bytes'), memory.mappedFileBytes, 'sum');
-  put(path('memory.swap_bytes'), memory.swapBytes, 'sum');
-  put(path('memory.limit_bytes'), memory.limitBytes, 'sum');
+  put(metricPath('memory.usage_bytes'), memory.usageBytes, 'sum');
+  put(metricPath('memory.working_set_bytes'), workingSet, 'sum');
+  put(metricPath('memory.rss_bytes'), memory.rssBytes, 'sum');
+  put(metricPath('memory.cache_bytes'), memory.cacheBytes, 'sum');
+  put(metricPath('memory.mapped_file_bytes'), memory.mappedFileBytes, 'sum');
+  put(metricPath('memory.swap_bytes'), memory.swapBytes, 'sum');
+  put(metricPath('memory.limit_bytes'), memory.limitBytes, 'sum');
   if (workingSet !== undefined && memory.limitBytes)
-    put(path('memory.percent_of_limit'), (100 * workingSet) / memory.limitBytes);
+    put(metricPath('memory.percent_of_limit'), (100 * workingSet) / memory.limitBytes);
   // Cumulative counts, not rates: "did it ever happen since the container started" is the question.
-  put(path('memory.failcnt'), memory.failcnt, 'sum');
-  put(path('memory.oom_kills'), memory.oomKills, 'sum');
+  put(metricPath('memory.failcnt'), memory.failcnt, 'sum');
+  put(metricPath('memory.oom_kills'), memory.oomKills, 'sum');
 
   // Block I/O, total and per device
   const totals = { readBytes: 0, writeBytes: 0, reads: 0, writes: 0 };
@@ -101,20 +102,20 @@ export function deriveContainerMetrics(input: DeriveInput, tracker: CounterTrack
     totals.writeBytes += device.writeBytes;
     totals.reads += device.reads;
     totals.writes += device.writes;
-    const { keys, paths } = devices.get(device.device);
+    const { keys, paths } = deviceCounters(device.device);
     put(paths[0]!, rate(keys[0]!, device.readBytes));
     put(paths[1]!, rate(keys[1]!, device.writeBytes));
     put(paths[2]!, rate(keys[2]!, device.reads));
     put(paths[3]!, rate(keys[3]!, device.writes));
   }
-  put(path('io.read_bytes_per_second'), rate('io.rb', totals.readBytes), 'sum');
-  put(path('io.write_bytes_per_second'), rate('io.wb', totals.writeBytes), 'sum');
-  put(path('io.reads_per_second'), rate('io.r', totals.reads), 'sum');
-  put(path('io.writes_per_second'), rate('io.w', totals.writes), 'sum');
+  put(metricPath('io.read_bytes_per_second'), rate('io.rb', totals.readBytes), 'sum');
+  put(metricPath('io.write_bytes_per_second'), rate('io.wb', totals.writeBytes), 'sum');
+  put(metricPath('io.reads_per_second'), rate('io.r', totals.reads), 'sum');
+  put(metricPath('io.writes_per_second'), rate('io.w', totals.writes), 'sum');
 
   // pids
-  put(path('pids.current'), raw.pids.current, 'sum');
-  put(path('pids.limit'), raw.pids.limit);
+  put(metricPath('pids.current'), raw.pids.current, 'sum');
+  put(metricPath('pids.limit'), raw.pids.limit);
 
   // Pressure stall information: share of wall time some/all tasks stalled (exact over the interval,
   // unlike the kernel's avg10 which is a decaying average).
@@ -134,13 +135,8 @@ export function deriveContainerMetrics(input: DeriveInput, tracker: CounterTrack
  * The path of a metric whose segments are fixed, as one array for the life of the process: a
  * cycle builds no path, and whoever keys by path (aggregates, leaf names) meets the same arrays.
  */
-function path(dotted: string): readonly string[] {
-  let segments = pathByDotted.get(dotted);
-  if (!segments) {
-    segments = Object.freeze(dotted.split('.'));
-    pathByDotted.set(dotted, segments);
-  }
-  return segments;
+export function metricPath(dotted: string): readonly string[] {
+  return getOrCreate(pathByDotted, dotted, () => Object.freeze(dotted.split('.')));
 }
 const pathByDotted = new Map<string, readonly string[]>();
 
@@ -150,8 +146,8 @@ const PSI = Object.fromEntries(
     {
       some: `psi.${resource}.some`,
       full: `psi.${resource}.full`,
-      somePath: path(`pressure.${resource}.some_stalled_ratio`),
-      fullPath: path(`pressure.${resource}.full_stalled_ratio`),
+      somePath: metricPath(`pressure.${resource}.some_stalled_ratio`),
+      fullPath: metricPath(`pressure.${resource}.full_stalled_ratio`),
     },
   ]),
 ) as Record<
@@ -165,23 +161,10 @@ interface Counters {
   paths: readonly (readonly string[])[];
 }
 
-/**
- * Built once per name (`8:0`, `eth0`): a few names per host, met every cycle in every container.
- * Names that never repeat (interfaces of short-lived containers) must not pile up: past 10,000 the
- * cache starts afresh.
- */
-class CountersByName {
-  private readonly byName = new Map<string, Counters>();
-  constructor(private readonly build: (name: string) => Counters) {}
-  get(name: string): Counters {
-    let counters = this.byName.get(name);
-    if (!counters) {
-      if (this.byName.size >= 10_000) this.byName.clear();
-      counters = this.build(name);
-      this.byName.set(name, counters);
-    }
-    return counters;
-  }
+/** Built once per name (`8:0`, `eth0`): a few names per host, met every cycle in every container. */
+function countersByName(build: (name: string) => Counters): (name: string) => Counters {
+  const byName = new Map<string, Counters>();
+  return (name) => getOrCreateBounded(byName, name, () => build(name));
 }
 
 const DEVICE_COUNTERS = [
@@ -190,7 +173,7 @@ const DEVICE_COUNTERS = [
   ['r', 'reads_per_second'],
   ['w', 'writes_per_second'],
 ] as const;
-const devices = new CountersByName((device) => ({
+const deviceCounters = countersByName((device) => ({
   keys: DEVICE_COUNTERS.map(([key]) => `io.${device}.${key}`),
   paths: DEVICE_COUNTERS.map(([, name]) => Object.freeze(['io', 'devices', device.replace(':', '_'), name])),
 }));
@@ -206,12 +189,12 @@ const INTERFACE_COUNTERS = [
   ['txDropped', 'tx_dropped_per_second'],
 ] as const;
 const INTERFACE_FIELDS = INTERFACE_COUNTERS.map(([field]) => field);
-const interfaces = new CountersByName((nic) => ({
+const interfaceCounters = countersByName((nic) => ({
   keys: INTERFACE_FIELDS.map((field) => `net.${nic}.${field}`),
   paths: INTERFACE_COUNTERS.map(([, name]) => Object.freeze(['network', 'interfaces', nic, name])),
 }));
 const TOTAL_PATHS = Object.fromEntries(
-  INTERFACE_COUNTERS.map(([field, name]) => [field, path(`network.${name}`)]),
+  INTERFACE_COUNTERS.map(([field, name]) => [field, metricPath(`network.${name}`)]),
 ) as Record<(typeof INTERFACE_FIELDS)[number], readonly string[]>;
 /** Keys of the totals over interfaces: `/` is never in an interface's name, so no interface clashes. */
 const TOTAL_KEYS = Object.fromEntries(
@@ -230,7 +213,7 @@ export function networkMetrics(
   const metrics: Metric[] = [];
   const totals = new Map<string, number>();
   for (const nic of nics) {
-    const { keys, paths } = interfaces.get(nic.name);
+    const { keys, paths } = interfaceCounters(nic.name);
     for (let i = 0; i < INTERFACE_COUNTERS.length; i++) {
       const field = INTERFACE_COUNTERS[i]![0];
       const value = tracker.rate(keys[i]!, nic[field], atMs);

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { getOrCreateBounded } from '../map-util.js';
 import { pseudoFiles } from '../pseudo-file.js';
 
 /** Contents of the files of one cgroup directory that could be read; missing ones are absent. */
@@ -41,6 +42,16 @@ export function reuseRule(settings: ReadonlySet<string>, blockIo: ReadonlySet<st
 const DEVICE_LINE = /^\d+:\d+ /m;
 
 /**
+ * The files' paths in `dir`, joined once per directory and list of names (both kept across cycles),
+ * so a cycle builds no path string and each path's hash is computed once by the maps it meets.
+ */
+function pathsIn(dir: string, names: readonly string[]): readonly string[] {
+  const byDir = getOrCreateBounded(joined, names, () => new Map<string, readonly string[]>());
+  return getOrCreateBounded(byDir, dir, () => names.map((name) => join(dir, name)));
+}
+const joined = new Map<readonly string[], Map<string, readonly string[]>>();
+
+/**
  * Reads several files of one directory. A single missing file is normal (a kernel without swap
  * accounting has no `memory.memsw.*`); only when every file read fails is the directory itself
  * unreadable (a text reused under `reuse` proves nothing about that, so it does not count).
@@ -49,31 +60,6 @@ const DEVICE_LINE = /^\d+:\d+ /m;
  * a read never waits on a disk (see `PseudoFiles`: one `pread` of a file kept open, where an async
  * read is several round trips through libuv's thread pool).
  */
-/**
- * The files' paths in `dir`, joined once per directory and list of names (both kept across cycles),
- * so a cycle builds no path string and each path's hash is computed once by the maps it meets.
- */
-function pathsIn(dir: string, names: readonly string[]): readonly string[] {
-  let byDir = joined.get(names);
-  if (!byDir) {
-    // The readers pass constant lists; a caller that builds one per call must not grow this.
-    if (joined.size >= MAX_JOINED_DIRS) joined.clear();
-    byDir = new Map();
-    joined.set(names, byDir);
-  }
-  let paths = byDir.get(dir);
-  if (!paths) {
-    // Directories of containers long gone would pile up: start afresh now and then.
-    if (byDir.size >= MAX_JOINED_DIRS) byDir.clear();
-    paths = names.map((name) => join(dir, name));
-    byDir.set(dir, paths);
-  }
-  return paths;
-}
-
-const joined = new Map<readonly string[], Map<string, readonly string[]>>();
-const MAX_JOINED_DIRS = 10_000;
-
 export function readCgroupFiles(dir: string, names: readonly string[], reuse?: ReuseRule): FileTexts {
   const texts: FileTexts = new Map();
   let failure: string | undefined;

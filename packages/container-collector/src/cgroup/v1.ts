@@ -78,11 +78,18 @@ export function parseV1Blkio(
 }
 
 const CPUACCT_FILES = ['cpuacct.usage', 'cpuacct.stat'];
-const CPUACCT_PERCPU_FILES = [...CPUACCT_FILES, 'cpuacct.usage_percpu'];
 const CPU_FILES = ['cpu.stat', 'cpu.cfs_quota_us', 'cpu.cfs_period_us'];
-/** `cpu` and `cpuacct` mounted together (`cpu,cpuacct`): one directory, one list. */
-const CPU_CPUACCT_FILES = [...CPUACCT_FILES, ...CPU_FILES];
-const CPU_CPUACCT_PERCPU_FILES = [...CPUACCT_PERCPU_FILES, ...CPU_FILES];
+/**
+ * What the `cpuacct` directory is read for, by [cpu mounted with it (`cpu,cpuacct`)][per-CPU
+ * usage wanted]: constant lists, so their joined paths are kept (see `readCgroupFiles`).
+ */
+const CPUACCT_LISTS = [false, true].map((withCpu) =>
+  [false, true].map((perCpu) => [
+    ...CPUACCT_FILES,
+    ...(perCpu ? ['cpuacct.usage_percpu'] : []),
+    ...(withCpu ? CPU_FILES : []),
+  ]),
+);
 const MEMORY_FILES = [
   'memory.usage_in_bytes',
   'memory.limit_in_bytes',
@@ -122,16 +129,7 @@ export function readV1(paths: Extract<CgroupPaths, { version: 1 }>, options: Rea
   };
   // cpuacct and memory are in every v1 container; if either is gone the container is gone.
   const sameCpuDir = dirs.cpu === dirs.cpuacct;
-  const cpuacct = read(
-    dirs.cpuacct,
-    sameCpuDir
-      ? options.perCpu
-        ? CPU_CPUACCT_PERCPU_FILES
-        : CPU_CPUACCT_FILES
-      : options.perCpu
-        ? CPUACCT_PERCPU_FILES
-        : CPUACCT_FILES,
-  );
+  const cpuacct = read(dirs.cpuacct, CPUACCT_LISTS[Number(sameCpuDir)]![Number(options.perCpu)]!);
   const cpu = sameCpuDir ? cpuacct : optional(dirs.cpu, CPU_FILES);
   const memory = read(dirs.memory, options.memswFailcnt ? MEMORY_MEMSW_FILES : MEMORY_FILES);
   const blkio = optional(dirs.blkio, BLKIO_FILES);

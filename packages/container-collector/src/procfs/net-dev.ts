@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { getOrCreateBounded } from '../map-util.js';
 import { readPseudoFile } from '../pseudo-file.js';
 
 /** Counters of one interface in a container's network namespace (cumulative since the interface appeared). */
@@ -62,13 +63,7 @@ export function readNetDev(procRoot: string, pid: number): InterfaceCounters[] {
 
 /** `<procRoot>/<pid>/net/dev`, joined once per process id (a container's main process lives long). */
 function netDevPath(procRoot: string, pid: number): string {
-  if (netDevPaths.procRoot !== procRoot || netDevPaths.byPid.size >= 10_000)
-    netDevPaths = { procRoot, byPid: new Map() };
-  let path = netDevPaths.byPid.get(pid);
-  if (path === undefined) {
-    path = join(procRoot, String(pid), 'net', 'dev');
-    netDevPaths.byPid.set(pid, path);
-  }
-  return path;
+  if (netDevPaths.procRoot !== procRoot) netDevPaths = { procRoot, byPid: new Map() };
+  return getOrCreateBounded(netDevPaths.byPid, pid, () => join(procRoot, String(pid), 'net', 'dev'));
 }
 let netDevPaths = { procRoot: '', byPid: new Map<number, string>() };
