@@ -87,10 +87,17 @@ export class ContainerCollector implements Job {
   private readonly hostCpus = cpus().length;
   private readonly hostMemoryBytes = totalmem();
   private lastCycle: { at: string; containers: number; fallbacks: number; durationMs: number } | undefined;
+  /**
+   * Bounds the Docker stats API fallback, the one part of a cycle that waits on requests. One for
+   * the life of the collector: made per cycle, its queue and async resources outlived the young
+   * generation's collections and piled up in the old one between full collections.
+   */
+  private readonly limit: LimitFunction;
 
   constructor(private readonly options: CollectorOptions) {
     this.intervalMs = options.intervalMs;
     this.timeoutMs = options.timeoutMs;
+    this.limit = pLimit(options.readConcurrency);
   }
 
   async run(cycle: Cycle): Promise<void> {
@@ -139,13 +146,12 @@ export class ContainerCollector implements Job {
   ): Promise<{ containers: MeasuredContainer[]; hostMetrics: Metric[] }> {
     const identities = [...this.options.source.containers.values()];
     pseudoFiles.begin();
-    // The host's files go to libuv's threads first, so they are read while this thread reads the
-    // containers'. Only the Docker stats API fallback is bounded: a container whose location is
-    // known is read synchronously before its promise is even returned.
+    // The host's kernel files and every located container's are read synchronously (the host's
+    // memory figures are asked of systeminformation meanwhile); only the Docker stats API fallback
+    // waits on requests, bounded by `limit`.
     const host = this.options.hostMetrics ? this.readHostMetrics() : Promise.resolve([]);
-    const limit = pLimit(this.options.readConcurrency);
     const [measured, hostMetrics] = await Promise.all([
-      Promise.all(identities.map((identity) => this.measure(identity, signal, limit))),
+      Promise.all(identities.map((identity) => this.measure(identity, signal))),
       host,
     ]);
     const containers = measured.filter((container) => container !== undefined);
@@ -171,15 +177,14 @@ export class ContainerCollector implements Job {
   private measure(
     identity: ContainerIdentity,
     signal: AbortSignal,
-    limit: LimitFunction,
   ): MeasuredContainer | Promise<MeasuredContainer | undefined> | undefined {
     if (signal.aborted) return undefined;
     this.statusOf(identity);
     const located = this.locatedNow(identity);
-    if (located) return this.measureLocated(identity, located, signal, limit);
+    if (located) return this.measureLocated(identity, located, signal);
     return this.locate(identity).then(
-      (found) => this.measureLocated(identity, found, signal, limit),
-      (error: unknown) => this.measureThroughDocker(identity, error, signal, limit),
+      (found) => this.measureLocated(identity, found, signal),
+      (error: unknown) => this.measureThroughDocker(identity, error, signal),
     );
   }
 
@@ -188,7 +193,6 @@ export class ContainerCollector implements Job {
     identity: ContainerIdentity,
     located: Located,
     signal: AbortSignal,
-    limit: LimitFunction,
   ): MeasuredContainer | Promise<MeasuredContainer | undefined> {
     let raw: RawCgroupStats;
     try {
@@ -197,7 +201,7 @@ export class ContainerCollector implements Job {
           ? readV2(located.paths)
           : readV1(located.paths, this.options.naming.needs);
     } catch (error) {
-      return this.measureThroughDocker(identity, error, signal, limit);
+      return this.measureThroughDocker(identity, error, signal);
     }
     return this.measured(identity, raw);
   }
@@ -207,14 +211,13 @@ export class ContainerCollector implements Job {
     identity: ContainerIdentity,
     error: unknown,
     signal: AbortSignal,
-    limit: LimitFunction,
   ): Promise<MeasuredContainer | undefined> {
     if (!this.options.source.containers.has(identity.id)) return undefined; // exited mid-read: its series just stop
     this.located.delete(identity.id);
     const cause =
       error instanceof CgroupUnreadable ? `cgroup unreadable (${error.code})` : (error as Error).message;
     try {
-      const dockerStats = await limit(() => this.options.source.oneShotStats(identity.id, signal));
+      const dockerStats = await this.limit(() => this.options.source.oneShotStats(identity.id, signal));
       const raw = rawFromDockerStats(dockerStats as never, {
         cpuLimitCores: identity.cpuLimitCores,
         hostMemoryBytes: this.hostMemoryBytes,

@@ -1,11 +1,13 @@
-import { readFile, statfs } from 'node:fs/promises';
+import { readFileSync, statfsSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { CounterTracker } from '@stoker/shared';
 import si from 'systeminformation';
+import { SETTINGS_REREAD_MS } from './cgroup/files.js';
 import type { Metric } from './metrics.js';
 import { networkMetrics } from './metrics.js';
 import { type InterfaceCounters, parseNetDev } from './procfs/net-dev.js';
+import { pseudoFiles } from './pseudo-file.js';
 
 /**
  * The host itself, so "containers vs host" is one graph. Memory comes from systeminformation. CPU
@@ -94,38 +96,71 @@ export function hostMounts(text: string): { fs: string; mount: string }[] {
   return mounts;
 }
 
-/** The last mount table read and its disks: it changes only when something is mounted (a container starts). */
-let lastMounts: { table: string; mounts: { fs: string; mount: string }[] } = { table: '', mounts: [] };
+/** The last mount table read, when, and its disks. */
+const lastMounts: { table: string; readAtMs: number; mounts: { fs: string; mount: string }[] } = {
+  table: '',
+  readAtMs: Number.NEGATIVE_INFINITY,
+  mounts: [],
+};
 
-async function readDisks(): Promise<HostSample['disks']> {
-  const table = await readFile('/proc/self/mounts', 'utf8').catch(() => '');
-  // Hundreds of lines with many containers (their overlay and shm mounts): parsed again only when changed.
-  if (table !== lastMounts.table) lastMounts = { table, mounts: hostMounts(table) };
-  const disks = await Promise.all(
-    lastMounts.mounts.map(async ({ mount }) => {
-      try {
-        const stats = await statfs(mount);
-        const sizeBytes = stats.blocks * stats.bsize;
-        return sizeBytes > 0
-          ? { mount, sizeBytes, usedBytes: (stats.blocks - stats.bfree) * stats.bsize }
-          : undefined;
-      } catch {
-        return undefined; // unmounted meanwhile, or not ours to read
-      }
-    }),
-  );
-  return disks.filter((disk) => disk !== undefined);
+/**
+ * Host disks come and go far more rarely than containers, whose overlay and shm mounts make the
+ * table long (120 KB with 200): it is read once a minute, like a container's limits, and parsed
+ * again only when it changed. Read whole and let go (not kept open, not on the read-ahead list).
+ */
+function readDisks(): HostSample['disks'] {
+  const now = performance.now();
+  if (now - lastMounts.readAtMs >= SETTINGS_REREAD_MS) {
+    lastMounts.readAtMs = now;
+    let table = '';
+    try {
+      table = readFileSync('/proc/self/mounts', 'utf8');
+    } catch {
+      // no mount table: no disks
+    }
+    // An unchanged table is dropped at once and the one kept stays: nothing long-lived is replaced.
+    if (table !== lastMounts.table) {
+      lastMounts.table = table;
+      lastMounts.mounts = hostMounts(table);
+    }
+  }
+  const disks: HostSample['disks'] = [];
+  for (const { mount } of lastMounts.mounts) {
+    try {
+      const stats = statfsSync(mount);
+      const sizeBytes = stats.blocks * stats.bsize;
+      if (sizeBytes > 0)
+        disks.push({ mount, sizeBytes, usedBytes: (stats.blocks - stats.bfree) * stats.bsize });
+    } catch {
+      // unmounted meanwhile, or not ours to read
+    }
+  }
+  return disks;
 }
 
+/** A kernel file's text, '' when it cannot be read (the host's series it feeds are then absent). */
+function readOrEmpty(path: string): string {
+  try {
+    return pseudoFiles.read(path);
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * `stat` and `net/dev` are read synchronously like a container's files (kept open, one `pread`
+ * each, on the read-ahead list): an asynchronous read per file per cycle costs more, and its
+ * request objects outlive young-generation collections. Memory comes from systeminformation
+ * meanwhile.
+ */
 export async function readHost(procRoot: string): Promise<HostSample> {
-  const [stat, memory, disks, netDev] = await Promise.all([
-    readFile(join(procRoot, 'stat'), 'utf8').catch(() => ''),
-    si.mem().catch(() => undefined),
-    readDisks(),
-    // PID 1's namespace is the host's even when the agent runs in a container with the host's /proc.
-    readFile(join(procRoot, '1', 'net', 'dev'), 'utf8').catch(() => ''),
-  ]);
+  const memoryRead = si.mem().catch(() => undefined);
+  const stat = readOrEmpty(join(procRoot, 'stat'));
+  // PID 1's namespace is the host's even when the agent runs in a container with the host's /proc.
+  const netDev = readOrEmpty(join(procRoot, '1', 'net', 'dev'));
+  const disks = readDisks();
   const load = loadavg();
+  const memory = await memoryRead;
   return {
     ...parseProcStat(stat),
     memory: memory && {

@@ -117,15 +117,23 @@ export class PseudoFiles {
    * processes); hands this cycle's list to the read-ahead thread (started once cycles are big).
    */
   sweep(): void {
-    for (const [path, kept] of this.open) {
-      if (kept.used) kept.used = false;
-      else this.close(path);
-    }
+    this.closeUnused();
     if (!this.readAhead && this.readAheadFrom > 0 && this.readsThisCycle >= this.readAheadFrom) {
       // Started now, it gets its first list from the next cycle.
       this.readAhead = new ReadAhead();
     } else {
       this.readAhead?.end();
+    }
+  }
+
+  /**
+   * A method of its own: V8 compiles the hot loop on its own (on-stack replacement), and code after
+   * such a loop in the same function was deoptimized at every call (seen with `--trace-deopt`).
+   */
+  private closeUnused(): void {
+    for (const [path, kept] of this.open) {
+      if (kept.used) kept.used = false;
+      else this.close(path);
     }
   }
 
@@ -168,7 +176,9 @@ interface KeptFile {
 
 function remember(kept: KeptFile, text: string, reuseFor: ((text: string) => number) | undefined): void {
   const ms = reuseFor?.(text) ?? 0;
-  kept.reusable = ms > 0 ? text : undefined;
+  // The same text again (a limit nobody changed): the one kept stays, so the new one dies young
+  // instead of replacing a long-lived string (which would be garbage in the old generation).
+  kept.reusable = ms > 0 ? (text === kept.reusable ? kept.reusable : text) : undefined;
   kept.reusableUntil = ms > 0 ? performance.now() + ms : 0;
 }
 
