@@ -120,9 +120,20 @@ export class PseudoFiles {
     this.closeUnused();
     if (!this.readAhead && this.readAheadFrom > 0 && this.readsThisCycle >= this.readAheadFrom) {
       // Started now, it gets its first list from the next cycle.
-      this.readAhead = new ReadAhead();
+      this.readAhead = new ReadAhead((path) => this.readKeptNow(path));
     } else {
       this.readAhead?.end();
+    }
+  }
+
+  /** For the read-ahead thread's caller: a kept file's text now, undefined when it is not kept or fails. */
+  private readKeptNow(path: string): string | undefined {
+    const kept = this.open.get(path);
+    if (!kept) return undefined;
+    try {
+      return readWhole(kept.fd);
+    } catch {
+      return undefined; // read again when wanted, which closes it and fails as a fresh read would
     }
   }
 
@@ -137,7 +148,7 @@ export class PseudoFiles {
     }
   }
 
-  /** Texts the read-ahead thread provided so far. */
+  /** Texts read ahead (see `ReadAhead.served`) so far. */
   get readAheadServed(): number {
     return this.readAhead?.served ?? 0;
   }

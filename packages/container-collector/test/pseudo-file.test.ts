@@ -160,3 +160,63 @@ test("read ahead: a second thread reads the files of the cycle before, the texts
     for (const dir of dirs) await rmdir(dir).catch(() => {});
   }
 });
+
+test('read ahead: while the thread reads the file the caller wants, the caller reads later ones from the end of the list and is handed them when it gets there', async () => {
+  const { execFileSync } = await import('node:child_process');
+  const { closeSync, constants, openSync, writeSync } = await import('node:fs');
+  const { ReadAhead } = await import('../src/read-ahead.js');
+  const dir = await mkdtemp(join(tmpdir(), 'stoker-ahead-'));
+  // A FIFO holds the thread in its open until a writer comes (and then fails its read: a pipe has
+  // no offset to read at, so the caller reads that one itself, as after any failed read).
+  const fifo = join(dir, 'held');
+  execFileSync('mkfifo', [fifo]);
+  const later = ['b', 'c', 'd', 'e'].map((name) => join(dir, name));
+  for (const path of later) await writeFile(path, `thread:${path}`);
+  const ownReads: string[] = [];
+  const ahead = new ReadAhead((path) => {
+    ownReads.push(path);
+    if (ownReads.length === later.length) {
+      // Nothing left for the caller to read ahead: release the thread.
+      const writer = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
+      writeSync(writer, 'released');
+      closeSync(writer);
+    }
+    return `caller:${path}`;
+  });
+  try {
+    // First cycle: no list yet; the files read make the next cycle's list.
+    ahead.begin();
+    for (const path of [fifo, ...later]) {
+      assert.equal(ahead.take(path), undefined);
+      ahead.read(path, 64);
+    }
+    ahead.end();
+    ahead.begin();
+    await untilAThreadWaitsForAWriter(); // the thread took the FIFO and waits in its open
+    assert.equal(ahead.take(fifo), undefined, 'its read failed: the caller reads it');
+    assert.deepEqual(ownReads, [...later].reverse(), 'meanwhile the caller read the rest, from the end');
+    assert.deepEqual(
+      later.map((path) => ahead.take(path)),
+      later.map((path) => `caller:${path}`),
+      'each handed out when wanted, not read again',
+    );
+    assert.equal(ownReads.length, later.length);
+    assert.equal(ahead.served, later.length);
+    ahead.end();
+  } finally {
+    ahead.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+/** Until one of this process's threads waits in the open of a FIFO (its kernel wait channel says so). */
+async function untilAThreadWaitsForAWriter(): Promise<void> {
+  const { readdir, readFile } = await import('node:fs/promises');
+  for (const deadline = Date.now() + 20_000; Date.now() < deadline; await sleep(20)) {
+    for (const task of await readdir('/proc/self/task')) {
+      const wchan = await readFile(`/proc/self/task/${task}/wchan`, 'utf8').catch(() => '');
+      if (wchan === 'wait_for_partner') return;
+    }
+  }
+  throw new Error('the read-ahead thread never took the FIFO');
+}
