@@ -22,9 +22,11 @@ test('SIGTERM during a cycle, carbon down, queue full: flushed once carbon is ba
 }, async (t) => {
   const carbon = await startCarbonCache();
   t.after(() => carbon.stop());
-  await carbon.stop();
+  // The stand-in first: started after carbon stopped, it could be given carbon's freed port (seen
+  // once: the agent's carbon connections then reached the stand-in, which closed them).
   const es = await startEsStandin();
   t.after(() => es.close());
+  await carbon.stop();
   // Every cycle waits 1.2 s for the node stats: a cycle is running for most of each interval.
   es.fault('/_nodes/stats', { kind: 'delay', ms: 1200 });
   const httpPort = await freePort();
