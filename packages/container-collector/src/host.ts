@@ -1,4 +1,4 @@
-import { readFileSync, statfsSync } from 'node:fs';
+import { statfsSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { CounterTracker } from '@stoker/shared';
@@ -96,34 +96,20 @@ export function hostMounts(text: string): { fs: string; mount: string }[] {
   return mounts;
 }
 
-/** The last mount table read, when, and its disks. */
-const lastMounts: { table: string; readAtMs: number; mounts: { fs: string; mount: string }[] } = {
-  table: '',
-  readAtMs: Number.NEGATIVE_INFINITY,
-  mounts: [],
-};
+/** The last mount table parsed and its disks: parsed again only when the table changed. */
+let lastMounts: { table: string; mounts: { fs: string; mount: string }[] } = { table: '', mounts: [] };
+
+const MOUNT_TABLE = '/proc/self/mounts';
 
 /**
  * Host disks come and go far more rarely than containers, whose overlay and shm mounts make the
- * table long (120 KB with 200): it is read once a minute, like a container's limits, and parsed
- * again only when it changed. Read whole and let go (not kept open, not on the read-ahead list).
+ * table long (120 KB with 200): its text is reused for a minute, like a container's limits (see
+ * `PseudoFiles.recent`). Read as Latin-1 bytes; a mount point is a path in UTF-8.
  */
 function readDisks(): HostSample['disks'] {
-  const now = performance.now();
-  if (now - lastMounts.readAtMs >= SETTINGS_REREAD_MS) {
-    lastMounts.readAtMs = now;
-    let table = '';
-    try {
-      table = readFileSync('/proc/self/mounts', 'utf8');
-    } catch {
-      // no mount table: no disks
-    }
-    // An unchanged table is dropped at once and the one kept stays: nothing long-lived is replaced.
-    if (table !== lastMounts.table) {
-      lastMounts.table = table;
-      lastMounts.mounts = hostMounts(table);
-    }
-  }
+  const table = pseudoFiles.recent(MOUNT_TABLE) ?? readOrEmpty(MOUNT_TABLE, () => SETTINGS_REREAD_MS);
+  if (table !== lastMounts.table)
+    lastMounts = { table, mounts: hostMounts(Buffer.from(table, 'latin1').toString('utf8')) };
   const disks: HostSample['disks'] = [];
   for (const { mount } of lastMounts.mounts) {
     try {
@@ -139,9 +125,9 @@ function readDisks(): HostSample['disks'] {
 }
 
 /** A kernel file's text, '' when it cannot be read (the host's series it feeds are then absent). */
-function readOrEmpty(path: string): string {
+function readOrEmpty(path: string, reuseFor?: (text: string) => number): string {
   try {
-    return pseudoFiles.read(path);
+    return pseudoFiles.read(path, reuseFor);
   } catch {
     return '';
   }
