@@ -9,23 +9,13 @@ import {
   sanitizeSegment,
 } from '@stoker/shared';
 import { type BodyReader, EsRequestError, type EsResponse } from './client.js';
-import { clusterHealthPath } from './collectors/cluster-health.js';
-import { CLUSTER_STATS_PATH, supportsClusterStats } from './collectors/cluster-stats.js';
-import { IndicesStatsReader, indicesStatsPath } from './collectors/indices-stats.js';
+import { collectorSamples } from './collector-samples.js';
+import { APIS, type ApiName, type EsApi, type MapContext, mapBodies } from './collectors/index.js';
 import { masterNodePath, parseMasterNodeId } from './collectors/master-node.js';
-import { nodesStatsPath, parseNodesStats } from './collectors/nodes-stats.js';
-import { PENDING_TASKS_PATH, supportsPendingTasks } from './collectors/pending-tasks.js';
+import { nodesStats, parseNodesStats } from './collectors/nodes-stats.js';
 import { parseRoot, ROOT_PATH, type RootInfo } from './collectors/root.js';
-import { deriveNodeMetrics } from './derive.js';
 import { NAMING_SCHEMES, type NamingScheme, nameSamples } from './naming/index.js';
-import {
-  type ApiName,
-  CLUSTER_WIDE_APIS,
-  collectorSamples,
-  mapResponses,
-  type Responses,
-} from './pipeline.js';
-import { appendSamples, type Sample } from './samples.js';
+import type { Sample } from './samples.js';
 import { type ClusterTarget, seedLabel } from './targets.js';
 
 /** What the job needs of the HTTP client (tests pass a stub; production an EsClient). */
@@ -154,6 +144,32 @@ export class ClusterJob implements Job {
     return this.localNode || this.root?.info.nodeName || seedLabel(this.target.seeds[0]!);
   }
 
+  /**
+   * --local: whether the node this collector reads (the one in its node stats) is the elected
+   * master; learns the node's name on the way.
+   */
+  private isLocalMaster(
+    nodesBody: unknown,
+    master: { body: unknown } | undefined,
+    failed: (reason: string) => void,
+  ): boolean {
+    let localIds: string[];
+    try {
+      const local = nodesBody === undefined ? [] : parseNodesStats(nodesBody);
+      localIds = local.map((node) => node.id);
+      if (local[0]) this.localNode = local[0].name;
+    } catch {
+      return false; // A malformed answer is reported as a nodes_stats failure by its mapping.
+    }
+    if (!master) return false;
+    try {
+      return localIds.includes(parseMasterNodeId(master.body));
+    } catch (error) {
+      failed((error as Error).message);
+      return false;
+    }
+  }
+
   private async collect(cycle: Cycle): Promise<void> {
     const began = performance.now();
     const failures: Failure[] = [];
@@ -195,109 +211,59 @@ export class ClusterJob implements Job {
       }
     }
     const root = this.root;
-    const samples: Sample[] = [];
+    let samples: Sample[] = [];
     let isMaster: boolean | undefined;
-    let indicesDropped: number | undefined;
-    let nodeCount: number | undefined;
+    let answers: ReadonlyMap<string, number> | undefined;
 
     if (root) {
       const version = root.info.version;
-      const apis = this.target.apis;
-      const responses: Responses = {};
-      const nodesPath = nodesStatsPath(version, { local: this.target.local });
-      const wanted = (api: ApiName): boolean => apis.has(api);
-
-      // 2. With --local, first learn whether this node is the elected master.
-      let nodesBody: { body: unknown } | undefined;
-      let nodesFetchedAt = Date.now();
-      if (this.target.local) {
-        const [nodes, master] = await Promise.all([
-          fetch('nodes_stats', nodesPath),
-          fetch('master_node', masterNodePath(version)),
-        ]);
-        nodesBody = nodes;
-        isMaster = false;
-        let localIds: string[] | undefined;
-        try {
-          const local = nodes ? parseNodesStats(nodes.body) : [];
-          localIds = local.map((node) => node.id);
-          if (local[0]) this.localNode = local[0].name;
-        } catch {
-          // A malformed answer is reported as a nodes_stats failure by the mapping below.
-        }
-        if (localIds && master) {
+      const bodies = new Map<ApiName, unknown>();
+      const context = (): MapContext => ({ options: this.target, tracker: this.tracker, atMs: Date.now() });
+      const wanted = (api: EsApi): boolean => this.target.apis.has(api.name);
+      /** Reads one API into `bodies` (when wanted); under --once a second sample for its rates. */
+      const read = async (api: EsApi): Promise<unknown> => {
+        const path = api.path(version, this.target);
+        if (path === undefined) return undefined;
+        let got = await fetch(api.name, path, api.reader);
+        if (got && cycle.once && api.prime && wanted(api)) {
           try {
-            isMaster = localIds.includes(parseMasterNodeId(master.body));
-          } catch (error) {
-            attempted.set('master_node', true);
-            failures.push({ step: 'master_node', reason: (error as Error).message });
+            api.prime(got.body, context());
+            await sleep(ONCE_RATE_WINDOW_MS, undefined, { signal: cycle.signal });
+            got = (await fetch(api.name, path, api.reader)) ?? got;
+          } catch {
+            // A malformed first sample is reported by the mapping; an abort ends the cycle anyway.
           }
         }
-      }
-
-      // 3. Everything else of this cycle at once; each API fails on its own.
-      const clusterWide = !this.target.local || isMaster === true;
-      const paths: Partial<Record<ApiName, string | undefined>> = {
-        cluster_health: clusterHealthPath(version, { levelIndices: this.target.healthLevelIndices }),
-        cluster_stats: supportsClusterStats(version) ? CLUSTER_STATS_PATH : undefined,
-        indices_stats: indicesStatsPath(version),
-        pending_tasks: supportsPendingTasks(version) ? PENDING_TASKS_PATH : undefined,
+        if (got && wanted(api)) bodies.set(api.name, got.body);
+        return got?.body;
       };
-      const jobs: Promise<void>[] = [];
-      for (const [api, path] of Object.entries(paths) as [ApiName, string | undefined][]) {
-        if (!path || !wanted(api) || (CLUSTER_WIDE_APIS.has(api) && !clusterWide)) continue;
-        jobs.push(
-          api === 'indices_stats'
-            ? fetch(api, path, () => new IndicesStatsReader()).then((got) => {
-                if (got) responses.indices_stats = got.body;
-              })
-            : fetch(api, path).then((got) => {
-                if (got) responses[api] = got.body;
-              }),
-        );
-      }
-      if (!this.target.local && wanted('nodes_stats')) {
-        jobs.push(
-          fetch('nodes_stats', nodesPath).then((got) => {
-            nodesBody = got;
-          }),
-        );
-      }
-      nodesFetchedAt = Date.now();
-      await Promise.all(jobs);
 
-      // 4. --once has no previous cycle to compute rates against: take a second sample shortly after.
-      if (nodesBody && wanted('nodes_stats') && cycle.once) {
-        try {
-          deriveNodeMetrics(parseNodesStats(nodesBody.body), this.tracker, nodesFetchedAt);
-          await sleep(ONCE_RATE_WINDOW_MS, undefined, { signal: cycle.signal });
-          const second = await fetch('nodes_stats', nodesPath);
-          if (second) nodesBody = second;
-        } catch {
-          // A malformed first sample is reported by the mapping below; an abort ends the cycle anyway.
-        }
+      // With --local, first learn whether this node is the elected master: only then does it ask
+      // for the cluster-wide APIs.
+      if (this.target.local) {
+        const [nodes, master] = await Promise.all([
+          read(nodesStats),
+          fetch('master_node', masterNodePath(version)),
+        ]);
+        isMaster = this.isLocalMaster(nodes, master, (reason) => {
+          attempted.set('master_node', true);
+          failures.push({ step: 'master_node', reason });
+        });
       }
-      if (nodesBody && wanted('nodes_stats')) responses.nodes_stats = nodesBody.body;
-
-      const mapped = mapResponses(
-        responses,
-        {
-          indices: this.target.indices,
-          healthLevelIndices: this.target.healthLevelIndices,
-          aggregates: !this.target.local,
-        },
-        { tracker: this.tracker, atMs: Date.now() },
+      const clusterWide = !this.target.local || isMaster === true;
+      await Promise.all(
+        APIS.filter(
+          (api) => wanted(api) && !attempted.has(api.name) && (clusterWide || !api.clusterWide),
+        ).map(read),
       );
+
+      const mapped = mapBodies(bodies, context());
       for (const [api, reason] of mapped.errors) {
         attempted.set(api, true);
         failures.push({ step: api, reason });
       }
-      // Forget counters of nodes gone since the last good sample; not after a failed read, which
-      // would otherwise cost every node its rates for a cycle.
-      if (mapped.nodes) this.tracker.sweep();
-      appendSamples(samples, mapped.samples);
-      indicesDropped = mapped.indicesDropped;
-      nodeCount = mapped.nodes?.length;
+      samples = mapped.samples;
+      answers = mapped.collector;
     }
 
     // The agent is stopping and aborted the requests: the cluster did nothing wrong, so this cycle
@@ -315,8 +281,7 @@ export class ClusterJob implements Job {
         ...(root ? { versionMajor: root.info.version.major } : {}),
         apiErrors: attempted,
         apiDurationsMs: durations,
-        ...(indicesDropped !== undefined ? { indicesDropped } : {}),
-        ...(nodeCount !== undefined ? { nodes: nodeCount } : {}),
+        ...(answers ? { answers } : {}),
         ...(isMaster !== undefined ? { isMaster } : {}),
         ...(this.target.local ? { node: this.localNodeName() } : {}),
       }),

@@ -1,5 +1,4 @@
 import type { CounterTracker } from '@stoker/shared';
-import type { NodeEntry } from './collectors/nodes-stats.js';
 import { at, isRecord, numberAt } from './flatten.js';
 import type { Sample } from './samples.js';
 
@@ -69,6 +68,17 @@ const BYTE_COUNTERS: readonly { name: readonly string[]; path: readonly string[]
   { name: ['http', 'opened_per_s'], path: ['http', 'total_opened'] },
 ];
 
+/** One node's stats as read (collectors/nodes-stats.ts). */
+export interface NodeSample {
+  /** Counters are tracked by id: a renamed node keeps its history. */
+  id: string;
+  name: string;
+  roles: readonly string[];
+  /** The node's own sampling time, when reported: rates are computed against it. */
+  timestampMs?: number;
+  stats: unknown;
+}
+
 /** Per-node numbers the aggregates summarise (see aggregate.ts). */
 export interface NodeFigures {
   name: string;
@@ -82,7 +92,7 @@ export interface Derived {
 }
 
 export function deriveNodeMetrics(
-  nodes: readonly NodeEntry[],
+  nodes: readonly NodeSample[],
   tracker: CounterTracker,
   fallbackAtMs: number,
 ): Derived {

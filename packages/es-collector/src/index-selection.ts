@@ -1,4 +1,3 @@
-import { type IndexStats, LeafShape, storeSizeBytes } from './collectors/indices-stats.js';
 import { isRecord } from './flatten.js';
 
 /**
@@ -56,29 +55,14 @@ export function rollupName(index: string): string {
 // Fields that are not additive across indices: an average, a percent, a high-water mark, an age.
 const NON_ADDITIVE = /(^avg_|_percent$|^max_|timestamp|_age$|^earliest_)/;
 
-function combine(key: string, a: number, b: number): number {
+/** Two indices' values of one leaf (`key`) in their rollup: summed, or the larger when not additive. */
+export function mergeLeaf(key: string, a: number, b: number): number {
   return NON_ADDITIVE.test(key) ? Math.max(a, b) : a + b;
-}
-
-/** Sums two indices' stats leaf by leaf (non-additive leaves take the larger value). */
-export function mergeIndexStats(a: IndexStats, b: IndexStats): IndexStats {
-  const leaves = [...a.shape.leaves];
-  const values = [...a.values];
-  b.shape.leaves.forEach((leaf, i) => {
-    const at = a.shape === b.shape ? i : a.shape.position(leaf.rawPath);
-    if (at === undefined) {
-      leaves.push(leaf);
-      values.push(b.values[i]!);
-    } else {
-      values[at] = combine(leaf.raw, values[at]!, b.values[i]!);
-    }
-  });
-  return { shape: leaves.length === a.shape.leaves.length ? a.shape : new LeafShape(leaves), values };
 }
 
 /** Sums two stats trees leaf by leaf (non-additive leaves take the larger value). */
 export function mergeStats(a: unknown, b: unknown, key = ''): unknown {
-  if (typeof a === 'number' && typeof b === 'number') return combine(key, a, b);
+  if (typeof a === 'number' && typeof b === 'number') return mergeLeaf(key, a, b);
   if (isRecord(a) && isRecord(b)) {
     const merged: Record<string, unknown> = { ...a };
     for (const [child, value] of Object.entries(b))
@@ -86,6 +70,30 @@ export function mergeStats(a: unknown, b: unknown, key = ''): unknown {
     return merged;
   }
   return a ?? b;
+}
+
+/** The name an index is reported under (after rollup), or undefined when the globs leave it out. */
+export function reportedName(options: IndexSelectionOptions): (index: string) => string | undefined {
+  const accept = indexFilter(options);
+  return (index) => (accept(index) ? (options.rollup ? rollupName(index) : index) : undefined);
+}
+
+/** Indices under the names they are reported as, the members of a rollup merged into one. */
+export function groupIndices<T>(
+  indices: Iterable<readonly [string, T]>,
+  reportAs: (index: string) => string | undefined,
+  merge: (a: T, b: T) => T,
+): { grouped: Map<string, T>; reportedAs: Map<string, string> } {
+  const grouped = new Map<string, T>();
+  const reportedAs = new Map<string, string>();
+  for (const [name, stats] of indices) {
+    const target = reportAs(name);
+    if (target === undefined) continue;
+    reportedAs.set(name, target);
+    const before = grouped.get(target);
+    grouped.set(target, before === undefined ? stats : merge(before, stats));
+  }
+  return { grouped, reportedAs };
 }
 
 export interface IndexSelection<T> {
@@ -96,22 +104,16 @@ export interface IndexSelection<T> {
   reportedAs: Map<string, string>;
 }
 
-export function selectIndices(
-  indices: ReadonlyMap<string, IndexStats>,
+/** Filtered, rolled up (`merge`), then the `top` largest (`sizeBytes`) kept. */
+export function selectIndices<T>(
+  indices: ReadonlyMap<string, T>,
   options: IndexSelectionOptions,
-): IndexSelection<IndexStats> {
-  const accept = indexFilter(options);
-  const grouped = new Map<string, IndexStats>();
-  const reportedAs = new Map<string, string>();
-  for (const [name, stats] of indices) {
-    if (!accept(name)) continue;
-    const target = options.rollup ? rollupName(name) : name;
-    reportedAs.set(name, target);
-    const before = grouped.get(target);
-    grouped.set(target, before ? mergeIndexStats(before, stats) : stats);
-  }
+  merge: (a: T, b: T) => T,
+  sizeBytes: (stats: T) => number,
+): IndexSelection<T> {
+  const { grouped, reportedAs } = groupIndices(indices, reportedName(options), merge);
   const ranked = [...grouped].sort(
-    ([nameA, a], [nameB, b]) => storeSizeBytes(b) - storeSizeBytes(a) || (nameA < nameB ? -1 : 1),
+    ([nameA, a], [nameB, b]) => sizeBytes(b) - sizeBytes(a) || (nameA < nameB ? -1 : 1),
   );
   const kept = new Map(ranked.slice(0, Math.max(0, options.top)));
   for (const [name, target] of reportedAs) if (!kept.has(target)) reportedAs.delete(name);

@@ -1,6 +1,6 @@
 import { option as opt, parsers } from '@stoker/shared';
+import { API_NAMES, type ApiName } from './collectors/api.js';
 import type { NamingSchemeName } from './naming/index.js';
-import { API_NAMES, type ApiName } from './pipeline.js';
 import { type ClusterFileEntry, parseClusterEntries } from './targets.js';
 
 const path = parsers.string({ nonEmpty: true });

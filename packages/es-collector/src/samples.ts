@@ -2,29 +2,41 @@
  * What the collectors produce: samples that say what they measure (a node's stats, an index's stats,
  * a derived rate, the cluster's health...) but not how they are named. A naming scheme (src/naming/)
  * turns each into carbon name segments (a node's or index's stats: a head, below which its leaves
- * are walked), so the two schemes share every line of parsing and deriving.
+ * are walked), so the two schemes share every line of parsing and deriving. This module imports no
+ * collector and no naming scheme: both import it.
  */
-import type { IndexStats } from './collectors/indices-stats.js';
-import type { NodeStats } from './collectors/nodes-stats.js';
+import type { LeafName, LeafNames, LeafRun } from '@stoker/shared';
 
 export type HealthStatus = 'green' | 'yellow' | 'red';
 
 export type Path = readonly string[];
+
+/** Where a stats tree's leaves go: one at a time, or as a run (leaves and values in order). */
+export interface LeafSink {
+  add(leaf: LeafName, value: number): void;
+  addRun(run: LeafRun): void;
+}
+
+/**
+ * One node's or index's stats, possibly thousands of leaves: handed to the naming scheme whole and
+ * walked straight into its group, so no sample object or path is made per leaf.
+ */
+export interface StatsTree {
+  /** Puts every numeric leaf into `sink`, named in `names` (the naming scheme's tree). */
+  walk(names: LeafNames, sink: LeafSink): void;
+}
 
 export type Sample =
   /** A number of `_cluster/health` (cluster-wide, or of one index with `index`). */
   | { kind: 'health'; index?: string; path: Path; value: number }
   | { kind: 'health_status'; index?: string; status: HealthStatus }
   | { kind: 'cluster_stats'; path: Path; value: number }
-  /**
-   * One node's whole `_nodes/stats` entry: each numeric leaf is a series, under its path as ES nests
-   * it (`jvm.mem.heap_used_in_bytes`). Walked once, when the cycle is named (`nodeLeaves`).
-   */
-  | { kind: 'node'; node: string; stats: NodeStats }
+  /** One node's whole `_nodes/stats` entry: each numeric leaf a series, under its path as ES nests it. */
+  | { kind: 'node'; node: string; stats: StatsTree }
   /** Rates, latencies and percents computed here (`rates.indexing.index_per_s`). */
   | { kind: 'node_derived'; node: string; path: Path; value: number }
   /** One index (or `_all`, or a date-suffix rollup): its primaries and total, each leaf a series. */
-  | { kind: 'index'; index: string; stats: IndexStats }
+  | { kind: 'index'; index: string; stats: StatsTree }
   | { kind: 'pending_tasks'; path: Path; value: number }
   /** sum/avg/max/min of one node metric over a group (`all` or a role). */
   | { kind: 'aggregate'; group: string; path: Path; value: number }

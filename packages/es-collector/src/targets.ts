@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { type CommonConfig, ConfigError, type ConfigOf, InvalidValue, parsers } from '@stoker/shared';
 import type { EsAuth, EsTls } from './client.js';
+import { API_NAMES, type ApiName } from './collectors/api.js';
 import { DEFAULT_INDEX_SELECTION, type IndexSelectionOptions } from './index-selection.js';
 import type { NamingSchemeName } from './naming/index.js';
 import type { EsOptions } from './options.js';
-import { API_NAMES, type ApiName } from './pipeline.js';
 
 /**
  * Configuration → the clusters to poll. A single cluster comes from flags (`--es`, `--cluster`...);

@@ -10,9 +10,9 @@ import {
 import { sharedSkip } from '../../../test/harness/fixtures.js';
 import { EsClient } from '../src/client.js';
 import { ClusterJob, ClusterNames } from '../src/cluster-job.js';
+import { API_NAMES } from '../src/collectors/api.js';
 import { DEFAULT_INDEX_SELECTION } from '../src/index-selection.js';
 import { NAMING_SCHEMES } from '../src/naming/index.js';
-import { API_NAMES } from '../src/pipeline.js';
 import type { ClusterTarget } from '../src/targets.js';
 import { byName, fakeCycle } from './helpers.js';
 

@@ -3,12 +3,11 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { CounterTracker } from '@stoker/shared';
 import { sharedSkip } from '../../../test/harness/fixtures.js';
+import { APIS, type ApiName, mapBodies } from '../src/collectors/index.js';
 import { DEFAULT_INDEX_SELECTION } from '../src/index-selection.js';
 import { NAMING_SCHEMES, type NamingSchemeName } from '../src/naming/index.js';
-import { type ApiName, mapResponses, type Responses } from '../src/pipeline.js';
-import { namedLines, readResponse } from './helpers.js';
+import { mapContext, namedLines, readRecording } from './helpers.js';
 
 /**
  * Golden cases as folders (testcases/<case>/): `input.json` names the recorded responses and the
@@ -35,12 +34,14 @@ const casesDir = fileURLToPath(new URL('../testcases/', import.meta.url));
 const TIMESTAMP = 1_700_000_000;
 
 function render(input: CaseInput): string {
-  const responses: Responses = {};
-  for (const [api, file] of Object.entries(input.responses))
-    Object.assign(responses, { [api]: readResponse(api as ApiName, file) });
-  const result = mapResponses(
-    responses,
-    {
+  const bodies = new Map<ApiName, unknown>();
+  for (const api of APIS) {
+    const file = input.responses[api.name];
+    if (file) bodies.set(api.name, readRecording(api, file));
+  }
+  const result = mapBodies(
+    bodies,
+    mapContext({
       indices: {
         include: input.options?.include ?? DEFAULT_INDEX_SELECTION.include,
         exclude: input.options?.exclude ?? DEFAULT_INDEX_SELECTION.exclude,
@@ -48,8 +49,7 @@ function render(input: CaseInput): string {
         top: input.options?.top ?? DEFAULT_INDEX_SELECTION.top,
       },
       healthLevelIndices: input.options?.healthLevelIndices ?? false,
-    },
-    { tracker: new CounterTracker(), atMs: 0 },
+    }),
   );
   assert.deepEqual([...result.errors], [], 'every response maps');
   const scheme = NAMING_SCHEMES[input.naming];

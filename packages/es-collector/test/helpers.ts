@@ -1,12 +1,20 @@
+import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { DistinctNames, type LeafName, LeafNames, LineBatch, type SegmentSanitizer } from '@stoker/shared';
+import {
+  CounterTracker,
+  DistinctNames,
+  type LeafName,
+  LeafNames,
+  type LeafRun,
+  LineBatch,
+  type SegmentSanitizer,
+} from '@stoker/shared';
 import { type RecordingCycle, recordingCycle } from '../../../test/harness/cycle.js';
-import { sharedPath } from '../../../test/harness/fixtures.js';
-import { indexRun, readIndicesStats } from '../src/collectors/indices-stats.js';
-import { nodeLeaves } from '../src/collectors/nodes-stats.js';
-import { type NamingScheme, nameSamples } from '../src/naming/index.js';
-import type { ApiName, Responses } from '../src/pipeline.js';
+import { sharedPath, sharedSkip } from '../../../test/harness/fixtures.js';
+import type { ApiOptions, EsApi, MapContext, Mapped } from '../src/collectors/api.js';
+import { DEFAULT_INDEX_SELECTION } from '../src/index-selection.js';
+import { NAMING_SCHEMES, type NamingScheme, nameSamples } from '../src/naming/index.js';
 import type { Sample } from '../src/samples.js';
 
 export const FIXTURES_ES = sharedPath('fixtures', 'es');
@@ -33,11 +41,68 @@ export function readFixtureBytes(relativePath: string): Buffer {
   return readFileSync(join(FIXTURES_ES, relativePath));
 }
 
-/** A recorded answer as the cluster job hands it on: index stats read as they arrive, others parsed. */
-export function readResponse(api: ApiName, relativePath: string): Responses[ApiName] {
-  return api === 'indices_stats'
-    ? readIndicesStats(readFixtureBytes(relativePath))
-    : readFixture(relativePath);
+/** A recorded answer read as the cluster job reads it: by the API's own reader, else parsed whole. */
+export function readRecording(api: EsApi, relativePath: string): unknown {
+  if (!api.reader) return readFixture(relativePath);
+  const reader = api.reader();
+  reader.write(readFixtureBytes(relativePath));
+  return reader.end();
+}
+
+/** What an API is mapped with in a cycle: the default options, a fresh counter tracker. */
+export function mapContext(options: Partial<ApiOptions> = {}): MapContext {
+  return {
+    options: { local: false, healthLevelIndices: false, indices: DEFAULT_INDEX_SELECTION, ...options },
+    tracker: new CounterTracker(),
+    atMs: 0,
+  };
+}
+
+/** Every sample becomes a valid carbon line, none dropped, no name twice, under both schemes. */
+export function assertNamesValid(samples: readonly Sample[], file: string): void {
+  for (const scheme of Object.values(NAMING_SCHEMES)) {
+    const batch = namedLines(scheme, 'cluster', samples, 1);
+    assert.equal(
+      batch.dropped.non_finite + batch.dropped.too_long,
+      0,
+      `${file}: ${scheme.name} dropped lines`,
+    );
+    for (const line of batch.lines)
+      assert.match(line, /^es(\.[A-Za-z0-9_-]+)+ -?[\d.e+-]+ 1\n$/, `${file}: ${line}`);
+    const names = batch.lines.map((line) => line.split(' ')[0]);
+    assert.equal(new Set(names).size, names.length, `${file}: ${scheme.name} produced duplicate names`);
+  }
+}
+
+/**
+ * The conformance test of one API: every real recording whose file name matches (at least
+ * `atLeast` of them, whatever their version) is read and mapped as a cycle would, must name validly
+ * under both schemes, and goes through the same `check`. Files are discovered, not listed, so a new
+ * recording is covered. Skips with a message when ../shared is absent.
+ */
+export function eachRecording(
+  api: EsApi,
+  match: RegExp,
+  atLeast: number,
+  check: (file: string, mapped: Mapped, body: unknown) => void,
+): void {
+  if (sharedSkip()) return;
+  const files = fixtureFiles(match);
+  assert.ok(files.length >= atLeast, `${api.name}: found ${files.length} recordings, expected ${atLeast}+`);
+  for (const file of files) {
+    const body = readRecording(api, file);
+    const mapped = api.map(body, mapContext());
+    assertNamesValid(mapped.samples, file);
+    check(file, mapped, body);
+  }
+}
+
+/** path.joined → value of the samples of one kind with a `path` (health, cluster stats...). */
+export function pathValues(samples: readonly Sample[], kind: Sample['kind']): Map<string, number> {
+  const values = new Map<string, number>();
+  for (const sample of samples)
+    if (sample.kind === kind && 'path' in sample) values.set(sample.path.join('.'), sample.value);
+  return values;
 }
 
 /** A Cycle as the shared runtime would pass it; its lines carry the prefix `es`. */
@@ -71,12 +136,12 @@ export function namedLines(
 export function leafValues(sample: Sample): Map<string, number> {
   const values = new Map<string, number>();
   const visit = (leaf: LeafName, value: number) => values.set(leaf.rawPath, value);
-  const tree = new LeafNames();
-  if (sample.kind === 'node') nodeLeaves(sample.stats, tree.root, visit);
-  else if (sample.kind === 'index') {
-    const run = indexRun(sample.stats, tree);
+  const addRun = (run: LeafRun) => {
     for (const [i, leaf] of run.leaves.entries()) visit(leaf, run.values[i]!);
-  } else throw new Error(`${sample.kind} samples have no leaves`);
+  };
+  if (sample.kind !== 'node' && sample.kind !== 'index')
+    throw new Error(`${sample.kind} samples have no leaves`);
+  sample.stats.walk(new LeafNames(), { add: visit, addRun });
   return values;
 }
 

@@ -1,9 +1,25 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { sharedSkip } from '../../../test/harness/fixtures.js';
-import { indexValue, readIndicesStats } from '../src/collectors/indices-stats.js';
-import { DEFAULT_INDEX_SELECTION, globToRegExp, rollupName, selectIndices } from '../src/index-selection.js';
+import {
+  type IndexStats,
+  indexValue,
+  mergeIndexStats,
+  readIndicesStats,
+  storeSizeBytes,
+} from '../src/collectors/indices-stats.js';
+import {
+  DEFAULT_INDEX_SELECTION,
+  globToRegExp,
+  type IndexSelectionOptions,
+  rollupName,
+  selectIndices,
+} from '../src/index-selection.js';
 import { readFixtureBytes } from './helpers.js';
+
+/** Index stats selected as the indices_stats API selects them. */
+const select = (indices: Map<string, IndexStats>, options: IndexSelectionOptions) =>
+  selectIndices(indices, options, mergeIndexStats, storeSizeBytes);
 
 describe('index selection', () => {
   test('date-suffix rollup names', () => {
@@ -37,7 +53,7 @@ describe('index selection', () => {
     const parsed = readIndicesStats(
       readFixtureBytes('telegraf/indices_stats-6.x-7.x/indices_stats_date_stamped.json'),
     );
-    const all = selectIndices(parsed.indices, DEFAULT_INDEX_SELECTION);
+    const all = select(parsed.indices, DEFAULT_INDEX_SELECTION);
     assert.deepEqual([...all.kept.keys()].sort(), ['influx', 'penguins', 'twitter']);
     assert.equal(all.dropped, 0);
     const twitterDocs = ['twitter_2020_08_02', 'twitter_2020_08_01', 'twitter_2020_07_31']
@@ -45,11 +61,11 @@ describe('index selection', () => {
       .reduce((a, b) => a + b, 0);
     assert.equal(indexValue(all.kept.get('twitter')!, 'primaries.docs.count'), twitterDocs);
 
-    const top1 = selectIndices(parsed.indices, { ...DEFAULT_INDEX_SELECTION, top: 1 });
+    const top1 = select(parsed.indices, { ...DEFAULT_INDEX_SELECTION, top: 1 });
     assert.equal(top1.kept.size, 1);
     assert.equal(top1.dropped, 2);
 
-    const noRollup = selectIndices(parsed.indices, {
+    const noRollup = select(parsed.indices, {
       ...DEFAULT_INDEX_SELECTION,
       rollup: false,
       exclude: ['twitter*'],
@@ -61,7 +77,7 @@ describe('index selection', () => {
       'penguins',
     ]);
 
-    const included = selectIndices(parsed.indices, { ...DEFAULT_INDEX_SELECTION, include: ['penguins'] });
+    const included = select(parsed.indices, { ...DEFAULT_INDEX_SELECTION, include: ['penguins'] });
     assert.deepEqual([...included.kept.keys()], ['penguins']);
   });
 
@@ -70,7 +86,7 @@ describe('index selection', () => {
   }, () => {
     const parsed = readIndicesStats(readFixtureBytes('diamond/0.90/indices_stats_logstash_daily.json'));
     assert.equal(parsed.indices.size, 3);
-    const selection = selectIndices(parsed.indices, DEFAULT_INDEX_SELECTION);
+    const selection = select(parsed.indices, DEFAULT_INDEX_SELECTION);
     assert.deepEqual([...selection.kept.keys()], ['logstash-adm-syslog']);
     const sum = [...parsed.indices.values()].reduce(
       (total, stats) => total + indexValue(stats, 'total.docs.count')!,

@@ -1,16 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { LeafNames } from '@stoker/shared';
-import { sharedSkip } from '../../../test/harness/fixtures.js';
-import {
-  type IndexStats,
-  IndicesStatsReader,
-  indexRun,
-  type ParsedIndicesStats,
-} from '../src/collectors/indices-stats.js';
-import { forEachLeaf, isRecord } from '../src/flatten.js';
+import { isRecord } from '../src/flatten.js';
 import { type JsonHandler, JsonWalk, JsonWalkError } from '../src/json-walk.js';
-import { fixtureFiles, readFixtureBytes } from './helpers.js';
 
 /** Every number of a document with the dotted path of keys to it (arrays skipped), via JsonWalk. */
 function walkNumbers(text: string | Uint8Array, chunks: number[] = []): [string, number][] {
@@ -152,101 +143,5 @@ describe('JsonWalk: a JSON document walked as its bytes arrive', () => {
     const numbers = walkNumbers(doc);
     assert.equal(numbers.length, 2);
     assert.equal(numbers[1]![1], 2);
-  });
-});
-
-/** What the index stats reader must give: JSON.parse, then every numeric leaf of primaries and total. */
-function referenceIndices(text: string): {
-  all: Map<string, number>;
-  indices: Map<string, Map<string, number>>;
-} {
-  const body = JSON.parse(text) as Record<string, unknown>;
-  const tree = new LeafNames();
-  const leaves = (entry: unknown): Map<string, number> => {
-    const values = new Map<string, number>();
-    for (const scope of ['primaries', 'total'])
-      forEachLeaf(
-        isRecord(entry) ? entry[scope] : undefined,
-        { skipKeys: new Set(['indices', 'shards', 'uuid']) },
-        tree.root.child(scope),
-        (leaf, value) => values.set(leaf.rawPath, value),
-      );
-    return values;
-  };
-  const all = body._all as Record<string, unknown>;
-  const perIndex = (
-    isRecord(body.indices) ? body.indices : isRecord(all.indices) ? all.indices : {}
-  ) as Record<string, unknown>;
-  const indices = new Map<string, Map<string, number>>();
-  for (const [name, entry] of Object.entries(perIndex)) if (isRecord(entry)) indices.set(name, leaves(entry));
-  return { all: leaves(all), indices };
-}
-
-function leafMap(stats: IndexStats): Map<string, number> {
-  const values = new Map<string, number>();
-  const run = indexRun(stats, new LeafNames());
-  run.leaves.forEach((leaf, i) => {
-    assert.ok(!values.has(leaf.rawPath), `${leaf.rawPath} twice`);
-    values.set(leaf.rawPath, run.values[i]!);
-  });
-  return values;
-}
-
-function readInChunks(bytes: Uint8Array, size: number): ParsedIndicesStats {
-  const reader = new IndicesStatsReader();
-  for (let at = 0; at < bytes.length; at += size) reader.write(bytes.subarray(at, at + size));
-  return reader.end();
-}
-
-describe('IndicesStatsReader', { skip: sharedSkip() }, () => {
-  test('every recorded index stats answer reads as JSON.parse and a walk of it would, in any chunks', () => {
-    const files = fixtureFiles(/^indices_stats.*\.json$/);
-    assert.ok(files.length >= 36, `found ${files.length}`);
-    for (const file of files) {
-      const bytes = readFixtureBytes(file);
-      const expected = referenceIndices(bytes.toString('utf8'));
-      for (const size of [bytes.length, 4096, 97]) {
-        const parsed = readInChunks(bytes, size);
-        assert.deepEqual(leafMap(parsed.all!), expected.all, `${file} _all, chunks of ${size}`);
-        assert.deepEqual(
-          [...parsed.indices.keys()].sort(),
-          [...expected.indices.keys()].sort(),
-          `${file} indices, chunks of ${size}`,
-        );
-        for (const [name, stats] of parsed.indices)
-          assert.deepEqual(leafMap(stats), expected.indices.get(name), `${file} ${name}, chunks of ${size}`);
-      }
-    }
-  });
-
-  test('indices with the same keys share one shape; a key given twice counts once, the last value', () => {
-    const entry = (docs: number) => ({
-      primaries: { docs: { count: docs, deleted: 0 } },
-      total: { docs: { count: docs * 2 } },
-    });
-    const text = JSON.stringify({
-      _all: entry(0),
-      indices: Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`logs-${i}`, entry(i)])),
-    }).replace('"deleted":0}', '"deleted":0,"count":-1}');
-    const parsed = readInChunks(Buffer.from(text), 1000);
-    assert.equal(parsed.indices.size, 100);
-    // `_all` got the duplicate count (the first entry in the text).
-    assert.deepEqual(
-      leafMap(parsed.all!),
-      new Map([
-        ['primaries.docs.count', -1],
-        ['primaries.docs.deleted', 0],
-        ['total.docs.count', 0],
-      ]),
-    );
-    const shapes = new Set([...parsed.indices.values()].map((stats) => stats.shape));
-    assert.equal(shapes.size, 1, 'one shape for 100 indices of the same keys');
-    assert.equal(leafMap(parsed.indices.get('logs-42')!).get('total.docs.count'), 84);
-  });
-
-  test('an answer without _all reads, and is refused when mapped; a cut one is refused', () => {
-    assert.equal(readInChunks(Buffer.from('{"error":"x","status":500}'), 7).all, undefined);
-    const cut = Buffer.from(JSON.stringify({ _all: { primaries: { docs: { count: 1 } } } })).subarray(0, 30);
-    assert.throws(() => readInChunks(cut, 8), /unexpected end of the document/);
   });
 });

@@ -1,78 +1,87 @@
 import { type FlattenRules, isRecord, numericLeaves } from '../flatten.js';
-import { parseHealthStatus, type Sample } from '../samples.js';
-import { type EsVersion, shapeMajor } from './root.js';
+import { groupIndices, mergeStats, reportedName } from '../index-selection.js';
+import { type HealthStatus, parseHealthStatus, type Sample } from '../samples.js';
+import type { EsApi, MapContext } from './api.js';
 
-/** `GET /_cluster/health[?level=indices]`; numbers are kept whatever new ones a version adds. */
-export interface ClusterHealthResponse {
-  cluster_name?: string;
-  status?: string;
-  timed_out?: boolean;
-  number_of_nodes?: number;
-  number_of_data_nodes?: number;
-  active_primary_shards?: number;
-  active_shards?: number;
-  relocating_shards?: number;
-  initializing_shards?: number;
-  unassigned_shards?: number;
-  delayed_unassigned_shards?: number;
-  number_of_pending_tasks?: number;
-  number_of_in_flight_fetch?: number;
-  task_max_waiting_in_queue_millis?: number;
-  active_shards_percent_as_number?: number;
+/**
+ * `GET /_cluster/health` (`?level=indices` with --health-level-indices), in every version: status,
+ * node and shard counts as `cluster.health.*`; with level=indices the same per index, as
+ * `indices.<index>.health.*`. Every number of the answer is kept, whatever new ones a version adds.
+ */
+interface ClusterHealthResponse {
+  status?: unknown;
   /** Only with `level=indices`. */
   indices?: Record<string, ClusterHealthIndex>;
 }
 
-export interface ClusterHealthIndex {
-  status?: string;
-  number_of_shards?: number;
-  number_of_replicas?: number;
-  active_primary_shards?: number;
-  active_shards?: number;
-  relocating_shards?: number;
-  initializing_shards?: number;
-  unassigned_shards?: number;
-  /** With `level=shards`; never requested. */
-  shards?: unknown;
-}
-
-export function clusterHealthPath(_version: EsVersion, options: { levelIndices: boolean }): string {
-  return options.levelIndices ? '/_cluster/health?level=indices' : '/_cluster/health';
+/** `status` and shard counts (`number_of_shards`, `unassigned_shards`...) of one index. */
+interface ClusterHealthIndex {
+  status?: unknown;
+  [count: string]: unknown;
 }
 
 const RULES: FlattenRules = { skipKeys: new Set(['indices', 'status', 'cluster_name', 'shards']) };
 
-/** Cluster-wide health; per-index health (level=indices) is mapped by `mapIndexHealth`. */
-export function mapClusterHealth(body: unknown, _version?: EsVersion): Sample[] {
-  if (!isRecord(body)) throw new Error('_cluster/health: expected a JSON object');
+export const clusterHealth: EsApi = {
+  name: 'cluster_health',
+  clusterWide: true,
+  path: (_version, options) =>
+    options.healthLevelIndices ? '/_cluster/health?level=indices' : '/_cluster/health',
+  map(body, context) {
+    if (!isRecord(body)) throw new Error('_cluster/health: expected a JSON object');
+    const health = body as ClusterHealthResponse;
+    const samples = healthSamples(health, undefined);
+    if (context.options.healthLevelIndices && isRecord(health.indices))
+      for (const [index, entry] of indexHealth(health.indices, context))
+        for (const sample of healthSamples(entry, index)) samples.push(sample);
+    return { samples };
+  },
+};
+
+/** The status and the numbers of the cluster (`index` undefined) or of one index. */
+function healthSamples(
+  health: ClusterHealthResponse | ClusterHealthIndex,
+  index: string | undefined,
+): Sample[] {
+  const where = index === undefined ? {} : { index };
   const samples: Sample[] = [];
-  const status = parseHealthStatus(body.status);
-  if (status) samples.push({ kind: 'health_status', status });
-  for (const leaf of numericLeaves(body, RULES))
-    samples.push({ kind: 'health', path: leaf.path, value: leaf.value });
+  const status = parseHealthStatus(health.status);
+  if (status) samples.push({ kind: 'health_status', ...where, status });
+  for (const leaf of numericLeaves(health, RULES))
+    samples.push({ kind: 'health', ...where, path: leaf.path, value: leaf.value });
   return samples;
 }
 
-/** Per-index health entries, by index name (before any rollup or filtering). */
-export function indexHealthEntries(body: unknown): Map<string, ClusterHealthIndex> {
-  const entries = new Map<string, ClusterHealthIndex>();
-  const indices = isRecord(body) ? body.indices : undefined;
-  if (!isRecord(indices)) return entries;
-  for (const [name, entry] of Object.entries(indices))
-    if (isRecord(entry)) entries.set(name, entry as ClusterHealthIndex);
-  return entries;
+const SEVERITY: Readonly<Record<HealthStatus, number>> = { green: 0, yellow: 1, red: 2 };
+
+function worse(a: HealthStatus | undefined, b: HealthStatus | undefined): HealthStatus | undefined {
+  if (a === undefined || b === undefined) return a ?? b;
+  return SEVERITY[b] > SEVERITY[a] ? b : a;
 }
 
-export function mapIndexHealth(index: string, entry: ClusterHealthIndex): Sample[] {
-  const samples: Sample[] = [];
-  const status = parseHealthStatus(entry.status);
-  if (status) samples.push({ kind: 'health_status', index, status });
-  for (const leaf of numericLeaves(entry, RULES))
-    samples.push({ kind: 'health', index, path: leaf.path, value: leaf.value });
-  return samples;
+/** A rollup is as bad as its worst member; its shard counts are summed. */
+function mergeHealth(a: ClusterHealthIndex, b: ClusterHealthIndex): ClusterHealthIndex {
+  const merged = mergeStats({ ...a, status: undefined }, { ...b, status: undefined }) as ClusterHealthIndex;
+  const worst = worse(parseHealthStatus(a.status), parseHealthStatus(b.status));
+  return { ...merged, ...(worst ? { status: worst } : {}) };
 }
 
-/** `_cluster/health` exists in every version we support; kept as a function for symmetry. */
-export function supportsClusterHealth(version: EsVersion): boolean {
-  return shapeMajor(version) >= 0;
+/**
+ * Per-index health under the names the index stats use: filtered and rolled up alike and limited
+ * to the indices the stats kept (`reportedAs`), so both stay within the same cardinality bound.
+ * Without index stats this cycle: the same globs and rollup, the first `top` names.
+ */
+function indexHealth(
+  indices: Record<string, unknown>,
+  { options, reportedAs }: MapContext,
+): [string, ClusterHealthIndex][] {
+  const entries = Object.entries(indices).filter((entry): entry is [string, ClusterHealthIndex] =>
+    isRecord(entry[1]),
+  );
+  const reportAs = reportedAs ? (name: string) => reportedAs.get(name) : reportedName(options.indices);
+  const grouped = groupIndices(entries, reportAs, mergeHealth).grouped;
+  const names = [...grouped.keys()]
+    .sort()
+    .slice(0, reportedAs ? undefined : Math.max(0, options.indices.top));
+  return names.map((name) => [name, grouped.get(name)!]);
 }

@@ -1,21 +1,35 @@
-import { LeafName, LeafNames, type LeafRun } from '@stoker/shared';
+import { LeafName, LeafNames } from '@stoker/shared';
 import { MAX_DEPTH } from '../flatten.js';
+import { mergeLeaf, selectIndices } from '../index-selection.js';
 import { type JsonHandler, JsonWalk } from '../json-walk.js';
-import type { Sample } from '../samples.js';
-import { type EsVersion, shapeMajor } from './root.js';
+import type { LeafSink, Sample, StatsTree } from '../samples.js';
+import type { EsApi } from './api.js';
+import { shapeMajor } from './root.js';
 
 /**
  * `GET /_all/_stats` (`/_stats` on 0.90, where the per-index map sits inside `_all`):
  * `{"_shards": ..., "_all": {"primaries": ..., "total": ...}, "indices": {"<name>": {"primaries":
  * ..., "total": ...}}}`, each of primaries and total a tree of sections (docs, store, indexing,
- * search, ...). The biggest answer there is (tens of megabytes on a cluster with thousands of
- * indices), so it is read as it arrives (`IndicesStatsReader`), never parsed whole: each index
- * keeps its numbers in one array, in the order of its `LeafShape`, which it shares with every other
- * index whose keys came in the same order (all of them, usually).
+ * search, ...), sent as `indices.<index>.primaries|total.*` (and `indices._all.*`) for the indices
+ * `--indices-*` select (index-selection.ts). The biggest answer there is (tens of megabytes on a
+ * cluster with thousands of indices), so it is read as it arrives (`IndicesStatsReader`), never
+ * parsed whole: each index keeps its numbers in one array, in the order of its `LeafShape`, which it
+ * shares with every other index whose keys came in the same order (all of them, usually).
  */
-export function indicesStatsPath(version: EsVersion): string {
-  return shapeMajor(version) < 1 ? '/_stats' : '/_all/_stats';
-}
+export const indicesStats: EsApi<ParsedIndicesStats> = {
+  name: 'indices_stats',
+  clusterWide: true,
+  path: (version) => (shapeMajor(version) < 1 ? '/_stats' : '/_all/_stats'),
+  reader: () => new IndicesStatsReader(),
+  map(parsed, context) {
+    if (!parsed?.all) throw new Error('_stats: expected {"_all": {...}}');
+    const samples: Sample[] = [{ kind: 'index', index: '_all', stats: parsed.all }];
+    const selection = selectIndices(parsed.indices, context.options.indices, mergeIndexStats, storeSizeBytes);
+    for (const [index, stats] of selection.kept) samples.push({ kind: 'index', index, stats });
+    context.reportedAs = selection.reportedAs;
+    return { samples, collector: { indices_dropped: selection.dropped } };
+  },
+};
 
 /** The leaf paths of one or more indices' stats, in order. */
 export class LeafShape {
@@ -39,13 +53,20 @@ export class LeafShape {
 }
 
 /** One index's (or `_all`'s) primaries and total: a number per leaf of `shape`, in its order. */
-export interface IndexStats {
-  readonly shape: LeafShape;
-  readonly values: readonly number[];
+export class IndexStats implements StatsTree {
+  constructor(
+    readonly shape: LeafShape,
+    readonly values: readonly number[],
+  ) {}
+
+  /** One run: the shape's leaves as `names` names them (looked up once per shape), and the values. */
+  walk(names: LeafNames, sink: LeafSink): void {
+    sink.addRun({ leaves: this.shape.in(names), values: this.values });
+  }
 }
 
 export interface ParsedIndicesStats {
-  /** Undefined when the answer has no `_all` (not an index stats answer: `mapResponses` says so). */
+  /** Undefined when the answer has no `_all` (not an index stats answer: the mapping says so). */
   all: IndexStats | undefined;
   indices: Map<string, IndexStats>;
 }
@@ -103,7 +124,7 @@ class EntryReader {
       : matched === expected.leaves.length
         ? expected
         : new LeafShape(expected.leaves.slice(0, matched));
-    return { shape, values: this.values };
+    return new IndexStats(shape, this.values);
   }
 }
 
@@ -173,15 +194,6 @@ export function readIndicesStats(body: Uint8Array | string): ParsedIndicesStats 
   return reader.end();
 }
 
-export function mapIndexStats(index: string, stats: IndexStats): Sample {
-  return { kind: 'index', index, stats };
-}
-
-/** One index's leaves as named in `tree` (a naming scheme's), with their values: a group's run. */
-export function indexRun(stats: IndexStats, tree: LeafNames): LeafRun {
-  return { leaves: stats.shape.in(tree), values: stats.values };
-}
-
 /** The value of one leaf (`total.docs.count`), if the index has it. */
 export function indexValue(stats: IndexStats, rawPath: string): number | undefined {
   const at = stats.shape.position(rawPath);
@@ -192,4 +204,20 @@ export function storeSizeBytes(stats: IndexStats): number {
   return (
     indexValue(stats, 'total.store.size_in_bytes') ?? indexValue(stats, 'primaries.store.size_in_bytes') ?? 0
   );
+}
+
+/** Sums two indices' stats leaf by leaf, for a rollup (non-additive leaves take the larger value). */
+export function mergeIndexStats(a: IndexStats, b: IndexStats): IndexStats {
+  const leaves = [...a.shape.leaves];
+  const values = [...a.values];
+  b.shape.leaves.forEach((leaf, i) => {
+    const at = a.shape === b.shape ? i : a.shape.position(leaf.rawPath);
+    if (at === undefined) {
+      leaves.push(leaf);
+      values.push(b.values[i]!);
+    } else {
+      values[at] = mergeLeaf(leaf.raw, values[at]!, b.values[i]!);
+    }
+  });
+  return new IndexStats(leaves.length === a.shape.leaves.length ? a.shape : new LeafShape(leaves), values);
 }

@@ -2,14 +2,10 @@ import { isRecord } from '../flatten.js';
 import { type EsVersion, shapeMajor } from './root.js';
 
 /**
- * `GET /_cluster/state/master_node`: the id of the elected master. With --local, a collector runs
- * beside every node and only the one beside the master reports cluster-wide APIs, so nothing is
- * sent twice.
+ * `GET /_cluster/state/master_node`: the id of the elected master. Not an API of its own (no series,
+ * not in `--apis`): with --local, a collector runs beside every node and only the one beside the
+ * master asks for the cluster-wide APIs, so nothing is sent twice.
  */
-export interface MasterNodeResponse {
-  cluster_name?: string;
-  master_node?: string;
-}
 
 export function masterNodePath(version: EsVersion): string {
   // 0.90 has no metric filter in the path; its filter_* flags trim the state to the header.

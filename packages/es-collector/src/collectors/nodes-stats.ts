@@ -1,65 +1,59 @@
-import type { LeafName } from '@stoker/shared';
-import {
-  type ArrayKeyer,
-  byField,
-  type FlattenRules,
-  forEachLeaf,
-  isRecord,
-  type LeafVisitor,
-  numberAt,
-} from '../flatten.js';
-import type { Sample } from '../samples.js';
-import { type EsVersion, shapeMajor } from './root.js';
+import { aggregateNodes } from '../aggregate.js';
+import { deriveNodeMetrics } from '../derive.js';
+import { type ArrayKeyer, byField, type FlattenRules, forEachLeaf, isRecord, numberAt } from '../flatten.js';
+import { appendSamples, type Sample, type StatsTree } from '../samples.js';
+import type { EsApi } from './api.js';
+import { shapeMajor } from './root.js';
 
 /**
- * `GET /_nodes/stats` (or `/_nodes/_local/stats`). Sections differ by version (0.90's `network`,
- * 1.x's `os.load_average` array, 5.x `ingest`, 7.x `indexing_pressure`, 7.13's `http.clients`, 8.x
- * transport histograms...). Typed here are only the fields read by name for derived metrics and
- * roles; every other numeric leaf is emitted as it comes.
+ * `GET /_nodes/stats` (`/_nodes/_local/stats` with --local): every numeric leaf of every node as
+ * `nodes.<node>.<path as ES nests it>` (`nodes.<node>.jvm.mem.heap_used_percent`), then what is
+ * worked out from them: `nodes.<node>.rates|latency|derived.*` (derive.ts) and, unless --local,
+ * `aggregates.<role>.*` (aggregate.ts). Sections differ by version (0.90's `network`, 1.x's
+ * `os.load_average` array, 5.x `ingest`, 7.x `indexing_pressure`, 7.13's `http.clients`, 8.x
+ * transport histograms...): only the fields that name a node and its roles are read by name.
  */
-export interface NodesStatsResponse {
-  cluster_name?: string;
-  _nodes?: { total?: number; successful?: number; failed?: number };
-  nodes?: Record<string, NodeStats>;
+interface NodesStatsResponse {
+  nodes: Record<string, unknown>;
 }
 
-export interface NodeStats {
+interface NodeStats {
   timestamp?: number;
   name?: string;
   host?: string;
   /** 0.20-era recordings carry the host here. */
   hostname?: string;
-  transport_address?: string;
   /** 5.x+: `master`, `data`, `ingest`, `data_hot`, `ml`... */
-  roles?: string[];
+  roles?: unknown[];
   /** 1.x/2.x express roles as string attributes: `{"master": "false", "data": "true"}`. */
-  attributes?: Record<string, string>;
-  indices?: Record<string, unknown>;
-  os?: Record<string, unknown>;
-  process?: Record<string, unknown>;
-  jvm?: {
-    mem?: { heap_used_in_bytes?: number; heap_max_in_bytes?: number; heap_used_percent?: number };
-    gc?: { collectors?: Record<string, { collection_count?: number; collection_time_in_millis?: number }> };
-  } & Record<string, unknown>;
-  thread_pool?: Record<
-    string,
-    { threads?: number; queue?: number; active?: number; rejected?: number; completed?: number }
-  >;
-  fs?: { total?: { total_in_bytes?: number; available_in_bytes?: number; free_in_bytes?: number } } & Record<
-    string,
-    unknown
-  >;
-  transport?: Record<string, unknown>;
-  http?: { clients?: unknown[] } & Record<string, unknown>;
+  attributes?: Record<string, unknown>;
   [section: string]: unknown;
 }
 
-export function nodesStatsPath(version: EsVersion, options: { local: boolean }): string {
-  const who = options.local ? '_local' : '';
-  // 0.90 returns only a few sections unless asked for all of them.
-  if (shapeMajor(version) < 1) return `/_nodes${who ? `/${who}` : ''}/stats?all=true`;
-  return `/_nodes${who ? `/${who}` : ''}/stats`;
-}
+export const nodesStats: EsApi = {
+  name: 'nodes_stats',
+  clusterWide: false,
+  path(version, options) {
+    const nodes = options.local ? '/_nodes/_local/stats' : '/_nodes/stats';
+    // 0.90 returns only a few sections unless asked for all of them.
+    return shapeMajor(version) < 1 ? `${nodes}?all=true` : nodes;
+  },
+  prime(body, context) {
+    deriveNodeMetrics(parseNodesStats(body), context.tracker, context.atMs);
+  },
+  map(body, context) {
+    const nodes = parseNodesStats(body);
+    const samples: Sample[] = [];
+    for (const node of nodes) samples.push({ kind: 'node', node: node.name, stats: leavesOf(node.stats) });
+    const derived = deriveNodeMetrics(nodes, context.tracker, context.atMs);
+    appendSamples(samples, derived.samples);
+    if (!context.options.local) appendSamples(samples, aggregateNodes(derived.figures));
+    // Forget the counters of nodes gone since the last good sample: only here, after a good read,
+    // since a failed one would otherwise cost every node its rates for a cycle.
+    context.tracker.sweep();
+    return { samples, collector: { nodes: nodes.length } };
+  },
+};
 
 // 1.x reports the load average as a bare [1m, 5m, 15m] array.
 const loadAverage: ArrayKeyer = (items) => {
@@ -98,7 +92,7 @@ const NODE_ARRAYS: Readonly<Record<string, ArrayKeyer>> = {
   'transport.outbound_handling_time_histogram': histogramBuckets,
 };
 
-export const NODE_RULES: FlattenRules = {
+const NODE_RULES: FlattenRules = {
   // Sampling timestamps are not series; identity fields are strings or lists anyway.
   skipKeys: new Set(['timestamp']),
   skipPaths: new Set([
@@ -133,7 +127,9 @@ export interface NodeEntry {
 
 export function parseNodesStats(body: unknown): NodeEntry[] {
   if (!isRecord(body) || !isRecord(body.nodes)) throw new Error('_nodes/stats: expected {"nodes": {...}}');
-  const raw = Object.entries(body.nodes).filter((entry): entry is [string, NodeStats] => isRecord(entry[1]));
+  const raw = Object.entries((body as unknown as NodesStatsResponse).nodes).filter(
+    (entry): entry is [string, NodeStats] => isRecord(entry[1]),
+  );
   const names = displayNames(raw);
   return raw.map(([id, stats]) => {
     const timestampMs = numberAt(stats, 'timestamp');
@@ -191,11 +187,7 @@ export function nodeRoles(stats: NodeStats): string[] {
   return roles;
 }
 
-export function mapNodeStats(node: NodeEntry): Sample {
-  return { kind: 'node', node: node.name, stats: node.stats };
-}
-
-/** Visits every numeric leaf of one node's stats, `at` being the node's own leaf name (the root). */
-export function nodeLeaves(stats: NodeStats, at: LeafName, visit: LeafVisitor): void {
-  forEachLeaf(stats, NODE_RULES, at, visit);
+/** A node's leaves, walked one by one into the naming scheme's group (no object per leaf). */
+function leavesOf(stats: NodeStats): StatsTree {
+  return { walk: (names, sink) => forEachLeaf(stats, NODE_RULES, names.root, sink.add.bind(sink)) };
 }

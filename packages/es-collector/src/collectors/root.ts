@@ -1,18 +1,14 @@
 import { isRecord } from '../flatten.js';
 
-/** `GET /`: who answers, and which version's response shapes to expect. */
-export interface RootResponse {
-  name?: string;
-  cluster_name?: string;
-  cluster_uuid?: string;
-  version?: {
-    number?: string;
+/** `GET /`: who answers, and which version's response shapes to expect (not an API: no series). */
+interface RootResponse {
+  name?: unknown;
+  cluster_name?: unknown;
+  version: {
+    number: string;
     /** OpenSearch says `opensearch`; Elasticsearch leaves it out. */
-    distribution?: string;
-    build_flavor?: string;
-    lucene_version?: string;
+    distribution?: unknown;
   };
-  tagline?: string;
 }
 
 export type Distribution = 'elasticsearch' | 'opensearch';
@@ -38,13 +34,13 @@ export function parseRoot(body: unknown): RootInfo {
   if (!isRecord(body) || !isRecord(body.version) || typeof body.version.number !== 'string') {
     throw new Error('GET / did not return an Elasticsearch root document (no version.number)');
   }
-  const root = body as RootResponse;
+  const root = body as unknown as RootResponse;
   const distribution: Distribution =
-    root.version?.distribution === 'opensearch' ? 'opensearch' : 'elasticsearch';
+    root.version.distribution === 'opensearch' ? 'opensearch' : 'elasticsearch';
   return {
     ...(typeof root.cluster_name === 'string' ? { clusterName: root.cluster_name } : {}),
     ...(typeof root.name === 'string' ? { nodeName: root.name } : {}),
-    version: parseVersion(String(root.version?.number), distribution),
+    version: parseVersion(root.version.number, distribution),
   };
 }
 

@@ -1,6 +1,4 @@
 import type { Cycle, LeafGroup, LeafNames } from '@stoker/shared';
-import { indexRun } from '../collectors/indices-stats.js';
-import { nodeLeaves } from '../collectors/nodes-stats.js';
 import type { Sample } from '../samples.js';
 import { defaultNaming } from './default.js';
 import { es2graphiteNaming } from './es2graphite.js';
@@ -15,9 +13,10 @@ export const NAMING_SCHEMES: Readonly<Record<NamingSchemeName, NamingScheme>> = 
 };
 
 /**
- * Emits a cycle's samples as `scheme` names them. Every series of a node or an index goes into one
- * group under its head: its stats are walked leaf by leaf straight into the group, named by
- * `leafNames` (the job's tree, kept across cycles), so no sample object or path is made per leaf.
+ * Emits a cycle's samples as `scheme` names them: the one place samples meet the cycle. Every series
+ * of a node or an index goes into one group under its head: its stats are walked straight into the
+ * group, named by `leafNames` (the job's tree, kept across cycles), so no sample object or path is
+ * made per leaf.
  */
 export function nameSamples(
   cycle: Pick<Cycle, 'emit' | 'group'>,
@@ -37,13 +36,11 @@ export function nameSamples(
     return group;
   };
   for (const sample of samples) {
-    if (sample.kind === 'node') {
-      const group = groupOf('node', sample.node);
-      nodeLeaves(sample.stats, leafNames.root, group.add.bind(group));
-      continue;
-    }
-    if (sample.kind === 'index') {
-      groupOf('index', sample.index).addRun(indexRun(sample.stats, leafNames));
+    if (sample.kind === 'node' || sample.kind === 'index') {
+      sample.stats.walk(
+        leafNames,
+        sample.kind === 'node' ? groupOf('node', sample.node) : groupOf('index', sample.index),
+      );
       continue;
     }
     for (const named of scheme.nameSample(cluster, sample)) {
