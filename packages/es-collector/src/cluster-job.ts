@@ -144,38 +144,16 @@ export class ClusterJob implements Job {
     return this.localNode || this.root?.info.nodeName || seedLabel(this.target.seeds[0]!);
   }
 
-  /**
-   * --local: whether the node this collector reads (the one in its node stats) is the elected
-   * master; learns the node's name on the way.
-   */
-  private isLocalMaster(
-    nodesBody: unknown,
-    master: { body: unknown } | undefined,
-    failed: (reason: string) => void,
-  ): boolean {
-    let localIds: string[];
-    try {
-      const local = nodesBody === undefined ? [] : parseNodesStats(nodesBody);
-      localIds = local.map((node) => node.id);
-      if (local[0]) this.localNode = local[0].name;
-    } catch {
-      return false; // A malformed answer is reported as a nodes_stats failure by its mapping.
-    }
-    if (!master) return false;
-    try {
-      return localIds.includes(parseMasterNodeId(master.body));
-    } catch (error) {
-      failed((error as Error).message);
-      return false;
-    }
-  }
-
   private async collect(cycle: Cycle): Promise<void> {
     const began = performance.now();
     const failures: Failure[] = [];
     const attempted = new Map<Step, boolean>();
     const durations = new Map<string, number>();
     let seedsUnreachable = false;
+    const fail = (step: Step, error: unknown): void => {
+      attempted.set(step, true);
+      failures.push({ step, reason: error instanceof Error ? error.message : String(error) });
+    };
 
     const fetch = async <T = unknown>(
       step: Step,
@@ -188,8 +166,7 @@ export class ClusterJob implements Job {
         durations.set(step, response.durationMs);
         return { body: response.body };
       } catch (error) {
-        attempted.set(step, true);
-        failures.push({ step, reason: error instanceof Error ? error.message : String(error) });
+        fail(step, error);
         if (!(error instanceof EsRequestError) || !error.answered) seedsUnreachable = true;
         return undefined;
       }
@@ -202,8 +179,7 @@ export class ClusterJob implements Job {
         try {
           this.root = { info: parseRoot(fetched.body), fetchedAtMs: Date.now() };
         } catch (error) {
-          attempted.set('root', true);
-          failures.push({ step: 'root', reason: (error as Error).message });
+          fail('root', error);
           this.root = undefined;
         }
       } else {
@@ -245,10 +221,19 @@ export class ClusterJob implements Job {
           read(nodesStats),
           fetch('master_node', masterNodePath(version)),
         ]);
-        isMaster = this.isLocalMaster(nodes, master, (reason) => {
-          attempted.set('master_node', true);
-          failures.push({ step: 'master_node', reason });
-        });
+        let local: { id: string; name: string }[] = [];
+        try {
+          local = nodes === undefined ? [] : parseNodesStats(nodes);
+        } catch {
+          // Reported as a nodes_stats failure by its mapping.
+        }
+        if (local[0]) this.localNode = local[0].name;
+        isMaster = false;
+        try {
+          if (master) isMaster = local.some((node) => node.id === parseMasterNodeId(master.body));
+        } catch (error) {
+          fail('master_node', error);
+        }
       }
       const clusterWide = !this.target.local || isMaster === true;
       await Promise.all(
@@ -258,10 +243,7 @@ export class ClusterJob implements Job {
       );
 
       const mapped = mapBodies(bodies, context());
-      for (const [api, reason] of mapped.errors) {
-        attempted.set(api, true);
-        failures.push({ step: api, reason });
-      }
+      for (const [api, reason] of mapped.errors) fail(api, reason);
       samples = mapped.samples;
       answers = mapped.collector;
     }
