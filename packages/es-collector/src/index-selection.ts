@@ -28,9 +28,7 @@ export function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${body}$`);
 }
 
-export function indexFilter(
-  options: Pick<IndexSelectionOptions, 'include' | 'exclude'>,
-): (name: string) => boolean {
+function indexFilter(options: Pick<IndexSelectionOptions, 'include' | 'exclude'>): (name: string) => boolean {
   const include = options.include.map(globToRegExp);
   const exclude = options.exclude.map(globToRegExp);
   return (name) =>

@@ -4,8 +4,9 @@ import { sharedSkip } from '../../../test/harness/fixtures.js';
 import {
   type IndexStats,
   indexValue,
+  indicesStats,
   mergeIndexStats,
-  readIndicesStats,
+  type ParsedIndicesStats,
   storeSizeBytes,
 } from '../src/collectors/indices-stats.js';
 import {
@@ -15,8 +16,9 @@ import {
   rollupName,
   selectIndices,
 } from '../src/index-selection.js';
-import { readFixtureBytes } from './helpers.js';
+import { readRecording } from './helpers.js';
 
+const read = (file: string) => readRecording(indicesStats, file) as ParsedIndicesStats;
 /** Index stats selected as the indices_stats API selects them. */
 const select = (indices: Map<string, IndexStats>, options: IndexSelectionOptions) =>
   selectIndices(indices, options, mergeIndexStats, storeSizeBytes);
@@ -50,9 +52,7 @@ describe('index selection', () => {
   });
 
   test('rollup, include/exclude and top-N on real recordings', { skip: sharedSkip() }, () => {
-    const parsed = readIndicesStats(
-      readFixtureBytes('telegraf/indices_stats-6.x-7.x/indices_stats_date_stamped.json'),
-    );
+    const parsed = read('telegraf/indices_stats-6.x-7.x/indices_stats_date_stamped.json');
     const all = select(parsed.indices, DEFAULT_INDEX_SELECTION);
     assert.deepEqual([...all.kept.keys()].sort(), ['influx', 'penguins', 'twitter']);
     assert.equal(all.dropped, 0);
@@ -84,7 +84,7 @@ describe('index selection', () => {
   test('0.90 keeps its per-index map inside _all; daily logstash indices sum into one', {
     skip: sharedSkip(),
   }, () => {
-    const parsed = readIndicesStats(readFixtureBytes('diamond/0.90/indices_stats_logstash_daily.json'));
+    const parsed = read('diamond/0.90/indices_stats_logstash_daily.json');
     assert.equal(parsed.indices.size, 3);
     const selection = select(parsed.indices, DEFAULT_INDEX_SELECTION);
     assert.deepEqual([...selection.kept.keys()], ['logstash-adm-syslog']);

@@ -32,7 +32,7 @@ export const indicesStats: EsApi<ParsedIndicesStats> = {
 };
 
 /** The leaf paths of one or more indices' stats, in order. */
-export class LeafShape {
+class LeafShape {
   private positions: Map<string, number> | undefined;
   private named: { tree: LeafNames; leaves: readonly LeafName[] } | undefined;
 
@@ -185,13 +185,6 @@ export class IndicesStatsReader implements JsonHandler<Context> {
     this.open.push(entry);
     return entry;
   }
-}
-
-/** A whole index stats answer at once (recorded bodies in tests and tools). */
-export function readIndicesStats(body: Uint8Array | string): ParsedIndicesStats {
-  const reader = new IndicesStatsReader();
-  reader.write(typeof body === 'string' ? Buffer.from(body) : body);
-  return reader.end();
 }
 
 /** The value of one leaf (`total.docs.count`), if the index has it. */

@@ -149,7 +149,7 @@ export function parseNodesStats(body: unknown): NodeEntry[] {
  * nodes never write into one series. Names that only become alike once sanitised (`data.1`,
  * `data_1`) are told apart later, when the runtime names the cycle (`DistinctNames`).
  */
-export function displayNames(nodes: readonly (readonly [string, NodeStats])[]): Map<string, string> {
+function displayNames(nodes: readonly (readonly [string, NodeStats])[]): Map<string, string> {
   const byName = new Map<string, string[]>();
   for (const [id, stats] of nodes) {
     const name =
@@ -176,7 +176,7 @@ export function displayNames(nodes: readonly (readonly [string, NodeStats])[]): 
 }
 
 /** 5.x+ list roles; 1.x/2.x default to master+data unless attributes say otherwise. */
-export function nodeRoles(stats: NodeStats): string[] {
+function nodeRoles(stats: NodeStats): string[] {
   if (Array.isArray(stats.roles))
     return stats.roles.filter((role): role is string => typeof role === 'string');
   const attributes = isRecord(stats.attributes) ? stats.attributes : {};
