@@ -13,10 +13,7 @@ import { shapeMajor } from './root.js';
  * `os.load_average` array, 5.x `ingest`, 7.x `indexing_pressure`, 7.13's `http.clients`, 8.x
  * transport histograms...): only the fields that name a node and its roles are read by name.
  */
-interface NodesStatsResponse {
-  nodes: Record<string, unknown>;
-}
-
+/** One entry of the answer's `nodes` (by node id); the answer itself has no other field read. */
 interface NodeStats {
   timestamp?: number;
   name?: string;
@@ -127,9 +124,7 @@ export interface NodeEntry {
 
 export function parseNodesStats(body: unknown): NodeEntry[] {
   if (!isRecord(body) || !isRecord(body.nodes)) throw new Error('_nodes/stats: expected {"nodes": {...}}');
-  const raw = Object.entries((body as unknown as NodesStatsResponse).nodes).filter(
-    (entry): entry is [string, NodeStats] => isRecord(entry[1]),
-  );
+  const raw = Object.entries(body.nodes).filter((entry): entry is [string, NodeStats] => isRecord(entry[1]));
   const names = displayNames(raw);
   return raw.map(([id, stats]) => {
     const timestampMs = numberAt(stats, 'timestamp');
