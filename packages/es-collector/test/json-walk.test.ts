@@ -14,10 +14,15 @@ import { fixtureFiles, readFixtureBytes } from './helpers.js';
 
 /** Every number of a document with the dotted path of keys to it (arrays skipped), via JsonWalk. */
 function walkNumbers(text: string | Uint8Array, chunks: number[] = []): [string, number][] {
-  const found: [string, number][] = [];
+  let found: [string, number][] = [];
+  const path = (parent: string, key: string) => (parent === '' ? key : `${parent}.${key}`);
   const handler: JsonHandler<string> = {
-    object: (parent, key) => (parent === '' ? key : `${parent}.${key}`),
-    number: (parent, key, value) => found.push([parent === '' ? key : `${parent}.${key}`, value]),
+    object: path,
+    number: (parent, key, value) => found.push([path(parent, key), value]),
+    repeated: (parent, key) => {
+      const gone = path(parent, key);
+      found = found.filter(([each]) => each !== gone && !each.startsWith(`${gone}.`));
+    },
     close: () => {},
   };
   const walk = new JsonWalk(handler, '');
