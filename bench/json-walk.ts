@@ -70,7 +70,11 @@ function stringWalkMs(bytes: number, size: number): number {
 const stringBytes = Number(flags['string-mib']) * 1024 * 1024;
 log(`strings of ${flags['string-mib']} MiB and 64 KiB`);
 const rows = [
-  [`${flags['string-mib']} MiB string`, 'one chunk', formatNumber(stringWalkMs(stringBytes, stringBytes + 64), 2)],
+  [
+    `${flags['string-mib']} MiB string`,
+    'one chunk',
+    formatNumber(stringWalkMs(stringBytes, stringBytes + 64), 2),
+  ],
   [`${flags['string-mib']} MiB string`, '1 KiB chunks', formatNumber(stringWalkMs(stringBytes, 1024), 2)],
   ['64 KiB string', 'one chunk', formatNumber(stringWalkMs(65536, 65536 + 64), 3)],
   ['64 KiB string', '1-byte chunks', formatNumber(stringWalkMs(65536, 1), 3)],

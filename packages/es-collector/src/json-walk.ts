@@ -65,7 +65,7 @@ const N_E = 6;
 const N_E_SIGN = 7;
 const N_EXP = 8;
 
-/** `escape` in a string: just after a backslash (1 to 4: the `\u` hex digits still to come). */
+/** `inEscape` of a string: just after a backslash (1 to 4: the `\u` hex digits still to come). */
 const AFTER_BACKSLASH = 5;
 
 const QUOTE = 0x22;
@@ -100,7 +100,7 @@ export class JsonWalk<C> {
 
   // A token cut by the end of a chunk: where it stands.
   /** In a string: 0, AFTER_BACKSLASH, or how many `\u` hex digits are still to come. */
-  private escape = 0;
+  private inEscape = 0;
   /** In a string: continuation bytes still to come of a UTF-8 sequence, and the range of the next. */
   private utf8Left = 0;
   private utf8Low = 0x80;
@@ -201,7 +201,7 @@ export class JsonWalk<C> {
         }
         switch (state) {
           case FIRST_KEY:
-          case KEY:
+          case KEY: {
             if (byte === 0x7d && state === FIRST_KEY) {
               pos++;
               state = this.closeObject();
@@ -229,6 +229,7 @@ export class JsonWalk<C> {
               if (pos === length && walked) this.hold(bytes, tokenStart, length);
             }
             continue;
+          }
           case COLON:
             if (byte !== 0x3a) throw this.error(`expected ':', found ${describe(byte)}`, pos);
             pos++;
@@ -351,7 +352,8 @@ export class JsonWalk<C> {
     contexts.push(context);
     this.isArray.push(false);
     if (context === undefined) return;
-    (this.seenKeys[depth] ??= new SeenKeys()).clear();
+    this.seenKeys[depth] ??= new SeenKeys();
+    this.seenKeys[depth].clear();
     this.serialAt[depth] = ++this.serial;
   }
 
@@ -375,11 +377,11 @@ export class JsonWalk<C> {
   private scanString(bytes: Uint8Array, from: number): number {
     const length = bytes.length;
     let pos = from;
-    let escape = this.escape;
+    let inEscape = this.inEscape;
     let utf8Left = this.utf8Left;
     try {
       while (pos < length) {
-        if (escape === 0 && utf8Left === 0) {
+        if (inEscape === 0 && utf8Left === 0) {
           // The common run: printable ASCII.
           let byte = bytes[pos]!;
           while (byte >= 0x20 && byte < 0x80 && byte !== QUOTE && byte !== BACKSLASH) {
@@ -387,8 +389,9 @@ export class JsonWalk<C> {
             byte = bytes[pos]!;
           }
           if (byte === QUOTE) return pos;
-          if (byte === BACKSLASH) escape = AFTER_BACKSLASH;
-          else if (byte < 0x20) throw this.error(`a raw control character (${describe(byte)}) in a string`, pos);
+          if (byte === BACKSLASH) inEscape = AFTER_BACKSLASH;
+          else if (byte < 0x20)
+            throw this.error(`a raw control character (${describe(byte)}) in a string`, pos);
           else utf8Left = this.utf8Lead(byte, pos);
           this.plainKey = false;
         } else if (utf8Left > 0) {
@@ -397,20 +400,20 @@ export class JsonWalk<C> {
           this.utf8Low = 0x80;
           this.utf8High = 0xbf;
           utf8Left--;
-        } else if (escape === AFTER_BACKSLASH) {
+        } else if (inEscape === AFTER_BACKSLASH) {
           const byte = bytes[pos]!;
-          if (byte === 0x75) escape = 4;
-          else if (ESCAPED[byte] === 1) escape = 0;
+          if (byte === 0x75) inEscape = 4;
+          else if (ESCAPED[byte] === 1) inEscape = 0;
           else throw this.error(`an invalid escape (${describe(byte)} after a backslash)`, pos);
         } else {
           if (HEX[bytes[pos]!] !== 1) throw this.error('an invalid \\u escape (4 hex digits expected)', pos);
-          escape--;
+          inEscape--;
         }
         pos++;
       }
       return -1;
     } finally {
-      this.escape = escape;
+      this.inEscape = inEscape;
       this.utf8Left = utf8Left;
     }
   }
@@ -575,7 +578,12 @@ export class JsonWalk<C> {
   }
 
   /** The plain ASCII key in `bytes[start, end)`: the string made when it was last seen, if it was. */
-  private cachedKey(bytes: Uint8Array, start: number, end: number, hash = keyHash(bytes, start, end)): string {
+  private cachedKey(
+    bytes: Uint8Array,
+    start: number,
+    end: number,
+    hash = keyHash(bytes, start, end),
+  ): string {
     const slot = (hash ^ (hash >>> 12)) & (KEY_SLOTS - 1);
     const length = end - start;
     const known = this.keys[slot];

@@ -97,14 +97,16 @@ class EntryReader {
   /** The key of `node` came again: what was read under it is void (JSON.parse keeps the last value, whole). */
   repeated(node: LeafName): void {
     this.leaves ??= this.expected.leaves.slice(0, this.matched);
-    (this.voided ??= new Map()).set(node, this.values.length);
+    this.voided ??= new Map();
+    this.voided.set(node, this.values.length);
   }
 
   finish(): IndexStats {
     const { expected, matched, leaves, voided } = this;
     if (!leaves)
       return {
-        shape: matched === expected.leaves.length ? expected : new LeafShape(expected.leaves.slice(0, matched)),
+        shape:
+          matched === expected.leaves.length ? expected : new LeafShape(expected.leaves.slice(0, matched)),
         values: this.values,
       };
     if (!voided) return { shape: new LeafShape(leaves), values: this.values };
