@@ -88,13 +88,19 @@ class EntryReader {
   private matched = 0;
   /** The entry's own leaves, once it departed from `expected`. */
   private leaves: LeafName[] | undefined;
-  private seen: Map<LeafName, number> | undefined;
+  /** Nodes whose key came again, with how many values came before: those under them are void. */
+  private voided: Map<LeafName, number> | undefined;
 
   constructor(
     readonly name: string,
-    readonly isAll: boolean,
+    /** The map the entry goes into when read; undefined for `_all`. */
+    readonly into: Map<string, IndexStats> | undefined,
     private readonly expected: LeafShape,
   ) {}
+
+  get isAll(): boolean {
+    return this.into === undefined;
+  }
 
   add(leaf: LeafName, value: number): void {
     if (!this.leaves) {
@@ -104,39 +110,50 @@ class EntryReader {
         return;
       }
       this.leaves = this.expected.leaves.slice(0, this.matched);
-      this.seen = new Map(this.leaves.map((each, i) => [each, i]));
     }
-    const at = this.seen!.get(leaf);
-    // A key given twice: the last value counts, as with JSON.parse.
-    if (at !== undefined) {
-      this.values[at] = value;
-      return;
-    }
-    this.seen!.set(leaf, this.leaves.length);
     this.leaves.push(leaf);
     this.values.push(value);
   }
 
+  /** The key of `node` came again: what was read under it is void (JSON.parse keeps the last value, whole). */
+  repeated(node: LeafName): void {
+    this.leaves ??= this.expected.leaves.slice(0, this.matched);
+    this.voided ??= new Map();
+    this.voided.set(node, this.values.length);
+  }
+
   finish(): IndexStats {
-    const { expected, matched } = this;
-    const shape = this.leaves
-      ? new LeafShape(this.leaves)
-      : matched === expected.leaves.length
-        ? expected
-        : new LeafShape(expected.leaves.slice(0, matched));
-    return new IndexStats(shape, this.values);
+    const { expected, matched, leaves, voided } = this;
+    if (!leaves)
+      return new IndexStats(
+        matched === expected.leaves.length ? expected : new LeafShape(expected.leaves.slice(0, matched)),
+        this.values,
+      );
+    if (!voided) return new IndexStats(new LeafShape(leaves), this.values);
+    const kept: LeafName[] = [];
+    const values: number[] = [];
+    leaves.forEach((leaf, i) => {
+      for (let node: LeafName | undefined = leaf; node; node = node.parent)
+        if (i < (voided.get(node) ?? 0)) return;
+      kept.push(leaf);
+      values.push(this.values[i]!);
+    });
+    return new IndexStats(new LeafShape(kept), values);
   }
 }
 
 const TOP = Symbol('top');
 const INDICES = Symbol('indices');
-type Context = typeof TOP | typeof INDICES | EntryReader | LeafName;
+const ALL_INDICES = Symbol('_all.indices');
+type Context = typeof TOP | typeof INDICES | typeof ALL_INDICES | EntryReader | LeafName;
 
 /** Reads an index stats answer chunk by chunk (see the top of this file). */
 export class IndicesStatsReader implements JsonHandler<Context> {
   private readonly walk = new JsonWalk<Context>(this, TOP);
   private all: IndexStats | undefined;
-  private readonly indices = new Map<string, IndexStats>();
+  /** The top-level `indices`, once met; `_all.indices` (0.90) counts only without it. */
+  private indices: Map<string, IndexStats> | undefined;
+  private readonly allIndices = new Map<string, IndexStats>();
   /** Entries open, innermost last (an index inside `_all` on 0.90). */
   private readonly open: EntryReader[] = [];
   private lastShape = EMPTY_SHAPE;
@@ -147,19 +164,22 @@ export class IndicesStatsReader implements JsonHandler<Context> {
 
   end(): ParsedIndicesStats {
     this.walk.end();
-    return { all: this.all, indices: this.indices };
+    return { all: this.all, indices: this.indices ?? this.allIndices };
   }
 
   object(parent: Context, key: string): Context | undefined {
     if (parent instanceof EntryReader) {
       if (key === 'primaries' || key === 'total') return rawLeaves.root.child(key);
-      return key === 'indices' && parent.isAll ? INDICES : undefined;
+      return key === 'indices' && parent.isAll ? ALL_INDICES : undefined;
     }
     if (parent === TOP) {
-      if (key === '_all') return this.entry(key, true);
-      return key === 'indices' ? INDICES : undefined;
+      if (key === '_all') return this.entry(key, undefined);
+      if (key !== 'indices') return undefined;
+      this.indices = new Map();
+      return INDICES;
     }
-    if (parent === INDICES) return this.entry(key, false);
+    if (parent === INDICES) return this.entry(key, this.indices);
+    if (parent === ALL_INDICES) return this.entry(key, this.allIndices);
     if (SKIP_KEYS.has(key)) return undefined;
     const child = parent.child(key);
     return child.keys.length > MAX_DEPTH ? undefined : child;
@@ -171,17 +191,31 @@ export class IndicesStatsReader implements JsonHandler<Context> {
     if (leaf.keys.length <= MAX_DEPTH) this.open[this.open.length - 1]!.add(leaf, value);
   }
 
+  /** A key given twice: what its earlier value gave goes, as JSON.parse keeps only the last value. */
+  repeated(parent: Context, key: string): void {
+    if (parent instanceof LeafName) this.open[this.open.length - 1]!.repeated(parent.child(key));
+    else if (parent instanceof EntryReader) {
+      if (key === 'primaries' || key === 'total') parent.repeated(rawLeaves.root.child(key));
+      else if (key === 'indices' && parent.isAll) this.allIndices.clear();
+    } else if (parent === TOP) {
+      if (key === '_all') {
+        this.all = undefined;
+        this.allIndices.clear();
+      } else if (key === 'indices') this.indices = undefined;
+    } else (parent === INDICES ? this.indices : this.allIndices)?.delete(key);
+  }
+
   close(context: Context): void {
     if (!(context instanceof EntryReader)) return;
     this.open.pop();
     const stats = context.finish();
     this.lastShape = stats.shape;
-    if (context.isAll) this.all = stats;
-    else this.indices.set(context.name, stats);
+    if (context.into) context.into.set(context.name, stats);
+    else this.all = stats;
   }
 
-  private entry(name: string, isAll: boolean): EntryReader {
-    const entry = new EntryReader(name, isAll, this.lastShape);
+  private entry(name: string, into: Map<string, IndexStats> | undefined): EntryReader {
+    const entry = new EntryReader(name, into, this.lastShape);
     this.open.push(entry);
     return entry;
   }
