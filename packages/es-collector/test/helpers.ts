@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import { DistinctNames, type LeafName, LeafNames, LineBatch, type SegmentSanitizer } from '@stoker/shared';
 import { type RecordingCycle, recordingCycle } from '../../../test/harness/cycle.js';
 import { sharedPath } from '../../../test/harness/fixtures.js';
-import { indexRun, readIndicesStats } from '../src/collectors/indices-stats.js';
+import { readIndicesStats } from '../src/collectors/indices-stats.js';
 import { nodeLeaves } from '../src/collectors/nodes-stats.js';
 import { type NamingScheme, nameSamples } from '../src/naming/index.js';
 import type { ApiName, Responses } from '../src/pipeline.js';
@@ -56,11 +56,10 @@ export function namedLines(
 ): LineBatch {
   const names = new DistinctNames(scheme.sanitize);
   nameSamples(
-    { emit: (segments, value) => names.add(segments, value), group: (head, tree) => names.group(head, tree) },
+    { emit: (segments, value) => names.add(segments, value), group: (head) => names.group(head) },
     scheme,
     cluster,
     samples,
-    new LeafNames(scheme.sanitize),
   );
   const batch = new LineBatch({ prefix: ['es'], timestampSec });
   names.flush((name, value, leaf) => batch.addBytes(name, value, leaf));
@@ -71,11 +70,10 @@ export function namedLines(
 export function leafValues(sample: Sample): Map<string, number> {
   const values = new Map<string, number>();
   const visit = (leaf: LeafName, value: number) => values.set(leaf.rawPath, value);
-  const tree = new LeafNames();
-  if (sample.kind === 'node') nodeLeaves(sample.stats, tree.root, visit);
+  if (sample.kind === 'node') nodeLeaves(sample.stats, new LeafNames().root, visit);
   else if (sample.kind === 'index') {
-    const run = indexRun(sample.stats, tree);
-    for (const [i, leaf] of run.leaves.entries()) visit(leaf, run.values[i]!);
+    const { shape, values } = sample.stats;
+    for (const [i, leaf] of shape.leaves.entries()) visit(leaf, values[i]!);
   } else throw new Error(`${sample.kind} samples have no leaves`);
   return values;
 }

@@ -5,7 +5,6 @@ import { sharedSkip } from '../../../test/harness/fixtures.js';
 import {
   type IndexStats,
   IndicesStatsReader,
-  indexRun,
   type ParsedIndicesStats,
 } from '../src/collectors/indices-stats.js';
 import { forEachLeaf, isRecord } from '../src/flatten.js';
@@ -184,10 +183,9 @@ function referenceIndices(text: string): {
 
 function leafMap(stats: IndexStats): Map<string, number> {
   const values = new Map<string, number>();
-  const run = indexRun(stats, new LeafNames());
-  run.leaves.forEach((leaf, i) => {
+  stats.shape.leaves.forEach((leaf, i) => {
     assert.ok(!values.has(leaf.rawPath), `${leaf.rawPath} twice`);
-    values.set(leaf.rawPath, run.values[i]!);
+    values.set(leaf.rawPath, stats.values[i]!);
   });
   return values;
 }

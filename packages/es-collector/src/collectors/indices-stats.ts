@@ -1,4 +1,4 @@
-import { LeafName, LeafNames, type LeafRun } from '@stoker/shared';
+import { LeafName, LeafNames } from '@stoker/shared';
 import { MAX_DEPTH } from '../flatten.js';
 import { type JsonHandler, JsonWalk } from '../json-walk.js';
 import type { Sample } from '../samples.js';
@@ -20,7 +20,6 @@ export function indicesStatsPath(version: EsVersion): string {
 /** The leaf paths of one or more indices' stats, in order. */
 export class LeafShape {
   private positions: Map<string, number> | undefined;
-  private named: { tree: LeafNames; leaves: readonly LeafName[] } | undefined;
 
   constructor(readonly leaves: readonly LeafName[]) {}
 
@@ -28,13 +27,6 @@ export class LeafShape {
   position(rawPath: string): number | undefined {
     this.positions ??= new Map(this.leaves.map((leaf, i) => [leaf.rawPath, i]));
     return this.positions.get(rawPath);
-  }
-
-  /** The same leaves in `tree` (a naming scheme's), looked up once per shape. */
-  in(tree: LeafNames): readonly LeafName[] {
-    if (this.named?.tree !== tree)
-      this.named = { tree, leaves: this.leaves.map((leaf) => tree.path(leaf.keys)) };
-    return this.named.leaves;
   }
 }
 
@@ -54,8 +46,8 @@ export interface ParsedIndicesStats {
 const SKIP_KEYS: ReadonlySet<string> = new Set(['indices', 'shards', 'uuid']);
 
 /**
- * Raw leaf paths as read (naming schemes look them up in their own trees, once per shape). Kept for
- * the life of the process, like the keys themselves.
+ * Raw leaf paths as read (a cycle's groups look them up in the job's leaf names, once per shape).
+ * Kept for the life of the process, like the keys themselves.
  */
 const rawLeaves = new LeafNames();
 
@@ -175,11 +167,6 @@ export function readIndicesStats(body: Uint8Array | string): ParsedIndicesStats 
 
 export function mapIndexStats(index: string, stats: IndexStats): Sample {
   return { kind: 'index', index, stats };
-}
-
-/** One index's leaves as named in `tree` (a naming scheme's), with their values: a group's run. */
-export function indexRun(stats: IndexStats, tree: LeafNames): LeafRun {
-  return { leaves: stats.shape.in(tree), values: stats.values };
 }
 
 /** The value of one leaf (`total.docs.count`), if the index has it. */

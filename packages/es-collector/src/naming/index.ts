@@ -1,5 +1,4 @@
-import type { Cycle, LeafGroup, LeafNames } from '@stoker/shared';
-import { indexRun } from '../collectors/indices-stats.js';
+import type { Cycle, LeafGroup } from '@stoker/shared';
 import { nodeLeaves } from '../collectors/nodes-stats.js';
 import type { Sample } from '../samples.js';
 import { defaultNaming } from './default.js';
@@ -16,22 +15,22 @@ export const NAMING_SCHEMES: Readonly<Record<NamingSchemeName, NamingScheme>> = 
 
 /**
  * Emits a cycle's samples as `scheme` names them. Every series of a node or an index goes into one
- * group under its head: its stats are walked leaf by leaf straight into the group, named by
- * `leafNames` (the job's tree, kept across cycles), so no sample object or path is made per leaf.
+ * group under its head: its stats are walked leaf by leaf straight into the group, from the
+ * group's root (leaves named once for the life of the process), so no sample object or path is
+ * made per leaf.
  */
 export function nameSamples(
   cycle: Pick<Cycle, 'emit' | 'group'>,
   scheme: NamingScheme,
   cluster: string,
   samples: readonly Sample[],
-  leafNames: LeafNames,
 ): void {
   const groups = new Map<string, LeafGroup>();
   const groupOf = (entity: Entity, name: string): LeafGroup => {
     const key = `${entity}\u0000${name}`;
     let group = groups.get(key);
     if (!group) {
-      group = cycle.group(scheme.head(cluster, entity, name), leafNames);
+      group = cycle.group(scheme.head(cluster, entity, name));
       groups.set(key, group);
     }
     return group;
@@ -39,17 +38,18 @@ export function nameSamples(
   for (const sample of samples) {
     if (sample.kind === 'node') {
       const group = groupOf('node', sample.node);
-      nodeLeaves(sample.stats, leafNames.root, group.add.bind(group));
+      nodeLeaves(sample.stats, group.root, group.add.bind(group));
       continue;
     }
     if (sample.kind === 'index') {
-      groupOf('index', sample.index).addRun(indexRun(sample.stats, leafNames));
+      groupOf('index', sample.index).addRun(sample.stats.shape.leaves, sample.stats.values);
       continue;
     }
     for (const named of scheme.nameSample(cluster, sample)) {
-      if (named.below)
-        groupOf(named.below.entity, named.below.name).add(leafNames.path(named.segments), named.value);
-      else cycle.emit(named.segments, named.value);
+      if (named.below) {
+        const group = groupOf(named.below.entity, named.below.name);
+        group.add(group.root.path(named.segments), named.value);
+      } else cycle.emit(named.segments, named.value);
     }
   }
 }
