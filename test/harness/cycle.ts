@@ -49,7 +49,7 @@ export function recordingCycle(
       names.add(segments, value);
       recorded.push({ segments: [...segments], value });
     },
-    group: (head, leafNames) => names.group(head, leafNames),
+    group: (head) => names.group(head),
     warnings,
     lines,
     byName() {

@@ -1,7 +1,7 @@
 import { access } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CounterTracker, type Cycle, type Job, LeafNames } from '@stoker/shared';
+import { CounterTracker, type Cycle, type Job } from '@stoker/shared';
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { Logger } from 'pino';
 import type { MeasuredContainer } from './aggregate.js';
@@ -78,8 +78,6 @@ export class ContainerCollector implements Job {
   /** Counters of each container (by id), and of the host. */
   private readonly trackers = new Map<string, CounterTracker>();
   private readonly hostTracker = new CounterTracker();
-  /** Names of metric paths below a container, app or host head, kept across cycles. */
-  private readonly leafNames = new LeafNames();
   private readonly located = new Map<string, Located>();
   /** `<id>\0<cause>` already logged: one line per container per cause, not one per cycle. */
   private readonly logged = new Set<string>();
@@ -110,10 +108,7 @@ export class ContainerCollector implements Job {
     const { containers, hostMetrics } = await this.sample(cycle.signal);
     // Container names, label values and app ids that sanitise alike (`web.1`, `web_1`) are told apart
     // by the runtime when the cycle is named.
-    this.options.naming.render(
-      { host: this.options.hostName, containers, hostMetrics },
-      seriesOut(cycle, this.leafNames),
-    );
+    this.options.naming.render({ host: this.options.hostName, containers, hostMetrics }, seriesOut(cycle));
     this.lastCycle = {
       at: new Date(started).toISOString(),
       containers: containers.length,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { CounterTracker, LeafNames } from '@stoker/shared';
+import { CounterTracker } from '@stoker/shared';
 import { recordingCycle } from '../../../test/harness/cycle.js';
 import { aggregate, type MeasuredContainer } from '../src/aggregate.js';
 import type { RawCgroupStats } from '../src/cgroup/raw.js';
@@ -156,7 +156,7 @@ describe('aggregation and names', () => {
         ],
         hostMetrics: [{ path: ['cpu', 'count'], value: 8 }],
       },
-      seriesOut(cycle, new LeafNames()),
+      seriesOut(cycle),
     );
     const lines = cycle.lines().map((line) => line.split(' ').slice(0, 2).join(' '));
     for (const line of [
@@ -177,7 +177,7 @@ describe('aggregation and names', () => {
     const cycle = recordingCycle();
     pyadvisorNaming.render(
       { host: 'ignored', containers: [task(1, 0.5)], hostMetrics: [] },
-      seriesOut(cycle, new LeafNames()),
+      seriesOut(cycle),
     );
     const lines = cycle.lines().map((line) => line.split(' ').slice(0, 2).join(' '));
     assert.deepEqual(lines, [

@@ -174,38 +174,15 @@ export class EsClient {
     throw new EsRequestError(path, attempts, answered);
   }
 
-  /**
-   * One request, aborted by the cycle's signal or its own timeout. The two are joined by hand, not
-   * with `AbortSignal.any`/`timeout`: `any` adds a reference to each signal it makes to a set on
-   * the cycle's signal that nothing empties (Node 20), and a cycle's signal may serve many cycles
-   * (see Scheduler); here the listener goes when the request does.
-   */
-  private async attempt<T>(
-    seed: URL,
-    path: string,
-    cycleSignal: AbortSignal,
-    reader: BodyReader<T>,
-  ): Promise<T> {
-    const request = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      request.abort();
-    }, this.options.requestTimeoutMs);
-    const onCycleAbort = () => request.abort(cycleSignal.reason);
-    cycleSignal.addEventListener('abort', onCycleAbort, { once: true });
-    if (cycleSignal.aborted) onCycleAbort();
-    try {
-      return await this.exchange(seed, path, request.signal, reader, () => {
-        if (cycleSignal.aborted) return new AttemptFailure(abortReason(cycleSignal), false, false);
-        if (timedOut)
-          return new AttemptFailure(`timed out after ${this.options.requestTimeoutMs} ms`, true, false);
-        return undefined;
-      });
-    } finally {
-      clearTimeout(timer);
-      cycleSignal.removeEventListener('abort', onCycleAbort);
-    }
+  /** One request, aborted by the cycle's signal or its own timeout, whichever fires first. */
+  private attempt<T>(seed: URL, path: string, cycleSignal: AbortSignal, reader: BodyReader<T>): Promise<T> {
+    const signal = AbortSignal.any([cycleSignal, AbortSignal.timeout(this.options.requestTimeoutMs)]);
+    return this.exchange(seed, path, signal, reader, () => {
+      if (cycleSignal.aborted) return new AttemptFailure(abortReason(cycleSignal), false, false);
+      if (signal.aborted)
+        return new AttemptFailure(`timed out after ${this.options.requestTimeoutMs} ms`, true, false);
+      return undefined;
+    });
   }
 
   /** Sends the request and reads the answer; `reasonIfAborted` says why, once `signal` fired. */

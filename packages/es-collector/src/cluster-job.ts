@@ -4,7 +4,6 @@ import {
   CounterTracker,
   type Cycle,
   type Job,
-  LeafNames,
   type SegmentSanitizer,
   sanitizeSegment,
 } from '@stoker/shared';
@@ -91,8 +90,6 @@ export class ClusterJob implements Job {
   readonly sanitize?: SegmentSanitizer;
   private readonly naming: NamingScheme;
   private readonly tracker = new CounterTracker();
-  /** The names of every leaf path below a node's or index's head, kept across cycles. */
-  private readonly leafNames: LeafNames;
   private root?: { info: RootInfo; fetchedAtMs: number };
   /** The `cluster_name` the cluster last reported. */
   private reportedName?: string;
@@ -114,7 +111,6 @@ export class ClusterJob implements Job {
     this.timeoutMs = target.intervalMs;
     this.naming = NAMING_SCHEMES[target.naming];
     if (this.naming.sanitize) this.sanitize = this.naming.sanitize;
-    this.leafNames = new LeafNames(this.naming.sanitize);
     if (target.clusterName) names.resolve(target.id, target.clusterName, true);
     this.status = { cluster: this.clusterName(), seeds: target.seeds.map((seed) => seed.origin) };
   }
@@ -278,7 +274,7 @@ export class ClusterJob implements Job {
       );
     }
     this.renamedFrom = cluster !== reported ? reported : undefined;
-    nameSamples(cycle, this.naming, cluster, samples, this.leafNames);
+    nameSamples(cycle, this.naming, cluster, samples);
     this.status = {
       cluster,
       seeds: this.target.seeds.map((seed) => seed.origin),

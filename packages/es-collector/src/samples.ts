@@ -5,16 +5,20 @@
  * are walked), so the two schemes share every line of parsing and deriving. This module imports no
  * collector and no naming scheme: both import it.
  */
-import type { LeafName, LeafNames, LeafRun } from '@stoker/shared';
+import type { LeafName } from '@stoker/shared';
 
 export type HealthStatus = 'green' | 'yellow' | 'red';
 
 export type Path = readonly string[];
 
-/** Where a stats tree's leaves go: one at a time, or as a run (leaves and values in order). */
+/**
+ * Where a stats tree's leaves go (the naming scheme's group): walked key by key from `root` and
+ * added one at a time, or added as a run (leaves and values in order).
+ */
 export interface LeafSink {
+  readonly root: LeafName;
   add(leaf: LeafName, value: number): void;
-  addRun(run: LeafRun): void;
+  addRun(leaves: readonly LeafName[], values: readonly number[]): void;
 }
 
 /**
@@ -22,8 +26,8 @@ export interface LeafSink {
  * walked straight into its group, so no sample object or path is made per leaf.
  */
 export interface StatsTree {
-  /** Puts every numeric leaf into `sink`, named in `names` (the naming scheme's tree). */
-  walk(names: LeafNames, sink: LeafSink): void;
+  /** Puts every numeric leaf into `sink`. */
+  walk(sink: LeafSink): void;
 }
 
 export type Sample =

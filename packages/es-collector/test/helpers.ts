@@ -6,7 +6,6 @@ import {
   DistinctNames,
   type LeafName,
   LeafNames,
-  type LeafRun,
   LineBatch,
   type SegmentSanitizer,
 } from '@stoker/shared';
@@ -121,11 +120,10 @@ export function namedLines(
 ): LineBatch {
   const names = new DistinctNames(scheme.sanitize);
   nameSamples(
-    { emit: (segments, value) => names.add(segments, value), group: (head, tree) => names.group(head, tree) },
+    { emit: (segments, value) => names.add(segments, value), group: (head) => names.group(head) },
     scheme,
     cluster,
     samples,
-    new LeafNames(scheme.sanitize),
   );
   const batch = new LineBatch({ prefix: ['es'], timestampSec });
   names.flush((name, value, leaf) => batch.addBytes(name, value, leaf));
@@ -136,12 +134,12 @@ export function namedLines(
 export function leafValues(sample: Sample): Map<string, number> {
   const values = new Map<string, number>();
   const visit = (leaf: LeafName, value: number) => values.set(leaf.rawPath, value);
-  const addRun = (run: LeafRun) => {
-    for (const [i, leaf] of run.leaves.entries()) visit(leaf, run.values[i]!);
+  const addRun = (leaves: readonly LeafName[], leafValues: readonly number[]) => {
+    for (const [i, leaf] of leaves.entries()) visit(leaf, leafValues[i]!);
   };
   if (sample.kind !== 'node' && sample.kind !== 'index')
     throw new Error(`${sample.kind} samples have no leaves`);
-  sample.stats.walk(new LeafNames(), { add: visit, addRun });
+  sample.stats.walk({ root: new LeafNames().root, add: visit, addRun });
   return values;
 }
 

@@ -1,4 +1,4 @@
-import type { Cycle, LeafNames } from '@stoker/shared';
+import type { Cycle } from '@stoker/shared';
 import type { MeasuredContainer } from '../aggregate.js';
 import type { ReadOptions } from '../cgroup/v1.js';
 import type { Metric } from '../metrics.js';
@@ -23,13 +23,13 @@ export interface SeriesOut {
   metrics(head: readonly string[], metrics: readonly Metric[]): void;
 }
 
-/** Series into a cycle, leaf names from `leafNames` (the job's, kept across cycles). */
-export function seriesOut(cycle: Pick<Cycle, 'emit' | 'group'>, leafNames: LeafNames): SeriesOut {
+/** Series into a cycle. */
+export function seriesOut(cycle: Pick<Cycle, 'emit' | 'group'>): SeriesOut {
   return {
     emit: (segments, value) => cycle.emit(segments, value),
     metrics(head, metrics) {
-      const group = cycle.group(head, leafNames);
-      for (const metric of metrics) group.add(leafNames.path(metric.path), metric.value);
+      const group = cycle.group(head);
+      for (const metric of metrics) group.add(group.root.path(metric.path), metric.value);
     },
   };
 }

@@ -34,7 +34,6 @@ export const indicesStats: EsApi<ParsedIndicesStats> = {
 /** The leaf paths of one or more indices' stats, in order. */
 class LeafShape {
   private positions: Map<string, number> | undefined;
-  private named: { tree: LeafNames; leaves: readonly LeafName[] } | undefined;
 
   constructor(readonly leaves: readonly LeafName[]) {}
 
@@ -42,13 +41,6 @@ class LeafShape {
   position(rawPath: string): number | undefined {
     this.positions ??= new Map(this.leaves.map((leaf, i) => [leaf.rawPath, i]));
     return this.positions.get(rawPath);
-  }
-
-  /** The same leaves in `tree` (a naming scheme's), looked up once per shape. */
-  in(tree: LeafNames): readonly LeafName[] {
-    if (this.named?.tree !== tree)
-      this.named = { tree, leaves: this.leaves.map((leaf) => tree.path(leaf.keys)) };
-    return this.named.leaves;
   }
 }
 
@@ -59,9 +51,9 @@ export class IndexStats implements StatsTree {
     readonly values: readonly number[],
   ) {}
 
-  /** One run: the shape's leaves as `names` names them (looked up once per shape), and the values. */
-  walk(names: LeafNames, sink: LeafSink): void {
-    sink.addRun({ leaves: this.shape.in(names), values: this.values });
+  /** One run: the shape's raw leaves (the group names them once per shape) and the values. */
+  walk(sink: LeafSink): void {
+    sink.addRun(this.shape.leaves, this.values);
   }
 }
 
@@ -75,8 +67,8 @@ export interface ParsedIndicesStats {
 const SKIP_KEYS: ReadonlySet<string> = new Set(['indices', 'shards', 'uuid']);
 
 /**
- * Raw leaf paths as read (naming schemes look them up in their own trees, once per shape). Kept for
- * the life of the process, like the keys themselves.
+ * Raw leaf paths as read (a cycle's groups look them up in the job's leaf names, once per shape).
+ * Kept for the life of the process, like the keys themselves.
  */
 const rawLeaves = new LeafNames();
 

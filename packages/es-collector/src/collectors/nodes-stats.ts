@@ -184,5 +184,5 @@ function nodeRoles(stats: NodeStats): string[] {
 
 /** A node's leaves, walked one by one into the naming scheme's group (no object per leaf). */
 function leavesOf(stats: NodeStats): StatsTree {
-  return { walk: (names, sink) => forEachLeaf(stats, NODE_RULES, names.root, sink.add.bind(sink)) };
+  return { walk: (sink) => forEachLeaf(stats, NODE_RULES, sink.root, sink.add.bind(sink)) };
 }

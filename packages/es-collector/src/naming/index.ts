@@ -1,4 +1,4 @@
-import type { Cycle, LeafGroup, LeafNames } from '@stoker/shared';
+import type { Cycle, LeafGroup } from '@stoker/shared';
 import type { Sample } from '../samples.js';
 import { defaultNaming } from './default.js';
 import { es2graphiteNaming } from './es2graphite.js';
@@ -15,22 +15,21 @@ export const NAMING_SCHEMES: Readonly<Record<NamingSchemeName, NamingScheme>> = 
 /**
  * Emits a cycle's samples as `scheme` names them: the one place samples meet the cycle. Every series
  * of a node or an index goes into one group under its head: its stats are walked straight into the
- * group, named by `leafNames` (the job's tree, kept across cycles), so no sample object or path is
- * made per leaf.
+ * group (whose leaf names the runtime keeps across cycles), so no sample object or path is made per
+ * leaf.
  */
 export function nameSamples(
   cycle: Pick<Cycle, 'emit' | 'group'>,
   scheme: NamingScheme,
   cluster: string,
   samples: readonly Sample[],
-  leafNames: LeafNames,
 ): void {
   const groups = new Map<string, LeafGroup>();
   const groupOf = (entity: Entity, name: string): LeafGroup => {
     const key = `${entity}\u0000${name}`;
     let group = groups.get(key);
     if (!group) {
-      group = cycle.group(scheme.head(cluster, entity, name), leafNames);
+      group = cycle.group(scheme.head(cluster, entity, name));
       groups.set(key, group);
     }
     return group;
@@ -38,15 +37,15 @@ export function nameSamples(
   for (const sample of samples) {
     if (sample.kind === 'node' || sample.kind === 'index') {
       sample.stats.walk(
-        leafNames,
         sample.kind === 'node' ? groupOf('node', sample.node) : groupOf('index', sample.index),
       );
       continue;
     }
     for (const named of scheme.nameSample(cluster, sample)) {
-      if (named.below)
-        groupOf(named.below.entity, named.below.name).add(leafNames.path(named.segments), named.value);
-      else cycle.emit(named.segments, named.value);
+      if (named.below) {
+        const group = groupOf(named.below.entity, named.below.name);
+        group.add(group.root.path(named.segments), named.value);
+      } else cycle.emit(named.segments, named.value);
     }
   }
 }

@@ -97,12 +97,13 @@ function referenceIndices(text: string): {
 
 function leafMap(stats: IndexStats): Map<string, number> {
   const values = new Map<string, number>();
-  stats.walk(new LeafNames(), {
+  stats.walk({
+    root: new LeafNames().root,
     add: () => assert.fail('index stats come as one run'),
-    addRun: (run) =>
-      run.leaves.forEach((leaf, i) => {
+    addRun: (leaves, runValues) =>
+      leaves.forEach((leaf, i) => {
         assert.ok(!values.has(leaf.rawPath), `${leaf.rawPath} twice`);
-        values.set(leaf.rawPath, run.values[i]!);
+        values.set(leaf.rawPath, runValues[i]!);
       }),
   });
   return values;

@@ -1,5 +1,5 @@
-import { joinSegments, type SegmentSanitizer, sanitizeSegment } from './names.js';
 import { BLOCK_BYTES } from './queue.js';
+import { joinSegments, type SegmentSanitizer, sanitizeSegment } from './segments.js';
 
 /** Carbon closes the connection (losing the rest of the stream) on a line of 16 KiB or more. */
 export const MAX_LINE_BYTES = 16_383;

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import type { LeafGroup, LeafNames, SegmentSanitizer } from '../carbon/names.js';
+import type { LeafGroup } from '../carbon/distinct-names.js';
+import type { SegmentSanitizer } from '../carbon/segments.js';
 
 /**
  * What a collector sees of one collection cycle. Everything a job emits is turned into carbon lines
@@ -29,11 +30,11 @@ export interface Cycle {
   emit(segments: readonly (string | number)[], value: unknown): void;
   /**
    * Many samples under one head (a node, an index, a container): the head is named as `emit` names
-   * segments, and each sample below it is a `LeafName` of `leafNames` (a tree the job keeps for the
+   * segments, and each sample below it is a leaf found from the group's `root` (named once for the
    * life of the process) and a number, so a million samples cost no path, name or object each.
    * The same head gives the same group within a cycle; a head's samples all go through its group.
    */
-  group(head: readonly (string | number)[], leafNames: LeafNames): LeafGroup;
+  group(head: readonly (string | number)[]): LeafGroup;
 }
 
 export interface Job {

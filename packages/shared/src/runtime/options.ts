@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { tagProblem } from '../carbon/names.js';
+import { tagProblem } from '../carbon/tags.js';
 import { type ConfigOf, InvalidValue, option as opt, parsers } from './config.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;

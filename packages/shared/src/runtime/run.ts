@@ -1,7 +1,10 @@
 import type { Logger } from 'pino';
+import { DistinctNames } from '../carbon/distinct-names.js';
+import { LeafNames } from '../carbon/leaf-names.js';
 import { alignTimestamp, type DropReason, LineBatch } from '../carbon/lines.js';
-import { DistinctNames, parsePrefix, tagSuffix } from '../carbon/names.js';
+import { parsePrefix } from '../carbon/segments.js';
 import { CarbonSender } from '../carbon/sender.js';
+import { tagSuffix } from '../carbon/tags.js';
 import type { AgentDefinition } from './agent-definition.js';
 import { ConfigError, type ConfigOf, loadConfig, type OptionSpecs } from './config.js';
 import { type Health, startHttpEndpoint } from './http.js';
@@ -91,6 +94,8 @@ class Runtime<S extends OptionSpecs> {
   private readonly prefix: string[];
   private readonly tags: string;
   private readonly states = new Map<string, JobState>();
+  /** Each job's leaf names (see `Cycle.group`), kept for the life of the process. */
+  private readonly leafNames = new Map<Job, LeafNames>();
   private readonly schedulers: Scheduler[] = [];
   private readonly dropped: Record<DropReason, number> = { non_finite: 0, too_long: 0 };
   private readonly startedAtMs = Date.now();
@@ -213,7 +218,12 @@ class Runtime<S extends OptionSpecs> {
     const state = this.states.get(job.name);
     // Samples are named when the job settles: raw segments that sanitise alike within one scope
     // (`data.1`, `data_1`) are told apart, and each segment is sanitised there, once.
-    const names = new DistinctNames(job.sanitize);
+    let leafNames = this.leafNames.get(job);
+    if (!leafNames) {
+      leafNames = new LeafNames(job.sanitize);
+      this.leafNames.set(job, leafNames);
+    }
+    const names = new DistinctNames(job.sanitize, leafNames);
     const batch = new LineBatch({
       prefix: this.prefix,
       timestampSec: alignTimestamp(tickAtMs, job.intervalMs),
@@ -228,7 +238,7 @@ class Runtime<S extends OptionSpecs> {
       once: this.config.once,
       log: this.log.child({ job: job.name }),
       emit: (segments, value) => names.add(segments, value),
-      group: (head, leafNames) => names.group(head, leafNames),
+      group: (head) => names.group(head),
     };
     const started = performance.now();
     let failure: unknown;

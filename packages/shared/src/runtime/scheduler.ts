@@ -1,5 +1,3 @@
-import { getEventListeners } from 'node:events';
-
 /**
  * Runs a task on wall-clock-aligned ticks (every 10 s at :00, :10, ...), so points of all agents line up
  * with whisper steps. A cycle never overlaps the previous one: a tick that arrives while a cycle still
@@ -44,8 +42,6 @@ export class Scheduler {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private controller: AbortController | undefined;
-  /** The last cycle's controller, for the next cycle while its signal is as new (see `runCycle`). */
-  private spare: AbortController | undefined;
   private stopped = false;
   private readonly now: () => number;
 
@@ -86,8 +82,7 @@ export class Scheduler {
 
   /** Runs one cycle now (also used by --once); resolves when it has settled. */
   async runCycle(tickAtMs: number = this.now()): Promise<void> {
-    const controller = this.spare ?? new AbortController();
-    this.spare = undefined;
+    const controller = new AbortController();
     this.controller = controller;
     const deadline = setTimeout(
       () =>
@@ -99,13 +94,6 @@ export class Scheduler {
     } finally {
       clearTimeout(deadline);
       this.controller = undefined;
-      // A signal that never fired and that nothing listens to any more is as good as a new one, so
-      // the next cycle gets it: each of Node's AbortSignals outlives young-generation collections
-      // (~600 bytes into the old generation per cycle, a steady rise of RSS between full
-      // collections). A listener left behind (a library that never removes its own) stays with
-      // this signal and goes with it, as before.
-      if (!controller.signal.aborted && getEventListeners(controller.signal, 'abort').length === 0)
-        this.spare = controller;
     }
   }
 
