@@ -1,113 +1,150 @@
-import { option as opt, parsers } from '@stoker/shared';
+import { commonOptions, option as opt, parsers, perClusterEntries } from '@stoker/shared';
 import { API_NAMES, type ApiName } from './collectors/api.js';
-import type { NamingSchemeName } from './naming/index.js';
-import { type ClusterFileEntry, parseClusterEntries } from './targets.js';
+import { NAMING_SCHEMES } from './naming/index.js';
 
 const path = parsers.string({ nonEmpty: true });
 const envVarName = parsers.envVarName();
+const globs = parsers.list(parsers.string({ nonEmpty: true }));
 
-/** es-collector's own options, beside the common ones (carbon, prefix, interval, once, ...). */
-export const esOptions = {
+/** Everything but `clusters:`, whose entries may set those marked `perCluster`. */
+const settings = {
   es: opt({
     describe:
-      'Seed URL of the cluster (repeatable; tried in order on failure; user:pass@ is moved into basic auth) [default: http://127.0.0.1:9200]',
+      'seed URL; repeat for several. On failure the next seed is tried within the same cycle; the seed that answered is tried first next time. `user:pass@` in the URL becomes basic auth and is never logged.',
     parse: parsers.list(parsers.url()),
+    defaultText: '`http://127.0.0.1:9200`',
     array: true,
+    perCluster: true,
   }),
   cluster: opt({
-    describe: 'Cluster name in metric names (default: the cluster_name ES reports)',
-    parse: parsers.string({ nonEmpty: true }),
-  }),
-  clusters: opt<ClusterFileEntry[]>({
     describe:
-      'Config file only: a list of clusters ({name, es: [urls], auth, TLS, interval, timeout, local, apis, indices-*})',
-    parse: parseClusterEntries,
-    fileOnly: true,
+      "cluster segment of every name (also the job name). Set it: before the first answer the job is named `<host>_<port>`; a cluster that goes down keeps the name it last reported. Unnamed clusters of one process that report the same name (ES's default is `elasticsearch`) are told apart: the one whose `<host>_<port>` sorts first keeps it, each other one writes under `<name>_<host>_<port>` and says so in a warning.",
+    parse: parsers.string({ nonEmpty: true }),
+    defaultText: "ES's `cluster_name`",
+    perCluster: 'name',
   }),
   local: opt({
     describe:
-      'Read only the node the seed points at (_nodes/_local); cluster-wide APIs only when it is the elected master',
+      'one collector per node: reads `_nodes/_local/stats`; cluster-wide APIs only when this node is the elected master; its own series under `nodes.<node>.collector.*`, no `aggregates.*`, so no series is written by two collectors (see "One collector per node" below)',
     parse: parsers.boolean(),
     default: false,
     boolean: true,
+    perCluster: true,
   }),
   naming: opt({
-    describe: 'Metric naming scheme: default, or es2graphite (its paths, for existing dashboards)',
-    parse: parsers.oneOf<NamingSchemeName>(['default', 'es2graphite']),
-    default: 'default' as NamingSchemeName,
+    describe: `naming scheme (below): ${Object.keys(NAMING_SCHEMES).join(', ')}`,
+    parse: parsers.keyOf(NAMING_SCHEMES),
+    default: 'default',
+    perCluster: true,
   }),
   apis: opt({
-    describe: `APIs to poll, comma separated: ${API_NAMES.join(', ')}`,
+    describe: `APIs to poll, comma separated: \`${API_NAMES.join(', ')}\``,
     parse: parsers.list(parsers.oneOf<ApiName>(API_NAMES)),
-    default: [...API_NAMES] as ApiName[],
+    default: API_NAMES,
+    defaultText: 'all',
+    perCluster: true,
   }),
   indicesInclude: opt({
-    describe: 'Index name globs to report per index (repeatable; default: all)',
-    parse: parsers.list(parsers.string({ nonEmpty: true })),
-    default: [] as string[],
+    describe: 'report per-index stats only for indices matching these globs (repeatable; `*`, `?`)',
+    parse: globs,
+    default: [],
+    defaultText: 'all',
     array: true,
+    perCluster: true,
   }),
   indicesExclude: opt({
-    describe: 'Index name globs not to report per index (repeatable)',
-    parse: parsers.list(parsers.string({ nonEmpty: true })),
-    default: [] as string[],
+    describe: 'never report indices matching these globs per index (repeatable)',
+    parse: globs,
+    default: [],
     array: true,
+    perCluster: true,
   }),
   indicesTop: opt({
     describe:
-      'Report at most this many indices (largest store first); the rest are counted in collector.indices_dropped',
+      'report at most this many indices (after rollup), largest store first; the rest are counted in `collector.indices_dropped`. `_all` is always sent.',
     parse: parsers.integer({ min: 0, max: 100_000 }),
     default: 100,
+    perCluster: true,
   }),
   indicesRollup: opt({
     describe:
-      'Sum date-suffixed indices (logstash-2026.11.26, logs-2026-11, .ds-x-2026.11.26-000001) into their base name',
+      'sum date-suffixed indices (`logstash-2026.11.26`, `logs-2026-11`, `.ds-x-2026.11.26-000001`) into their base name (see below)',
     parse: parsers.boolean(),
     default: true,
     boolean: true,
+    perCluster: true,
   }),
   healthLevelIndices: opt({
-    describe: 'Also report per-index health (_cluster/health?level=indices)',
+    describe: 'also per-index health (`_cluster/health?level=indices`)',
     parse: parsers.boolean(),
     default: false,
     boolean: true,
+    perCluster: true,
   }),
   esTimeout: opt({
-    describe: 'Timeout of one request to one seed',
+    describe: "timeout of one request to one seed. A cycle's deadline is its interval.",
     parse: parsers.duration({ minMs: 100, maxMs: 600_000 }),
-    default: 5000,
+    default: '5s',
+    perCluster: true,
+    oldClusterKey: 'timeout',
   }),
   maxConcurrentClusters: opt({
-    describe: 'Clusters polled at the same time',
+    describe: 'clusters polled at the same time',
     parse: parsers.integer({ min: 1, max: 1000 }),
     default: 16,
   }),
   maxResponseSize: opt({
-    describe: 'Largest response accepted (decompressed)',
+    describe: 'larger (decompressed) answers are refused',
     parse: parsers.bytes({ min: 1024 }),
-    default: 256 * 1024 * 1024,
+    default: '256MiB',
   }),
   username: opt({
-    describe: 'Basic auth user (password from --password-env or --password-file)',
+    describe: 'basic auth user; the password from `--password-env` or `--password-file`',
     parse: parsers.string({ nonEmpty: true }),
+    perCluster: true,
   }),
-  passwordEnv: opt({ describe: 'Environment variable holding the basic auth password', parse: envVarName }),
-  passwordFile: opt({ describe: 'File holding the basic auth password', parse: path }),
-  apiKeyEnv: opt({
-    describe: 'Environment variable holding an API key (base64 id:key, sent as "ApiKey")',
+  passwordEnv: opt({
+    describe: 'environment variable holding the basic auth password',
     parse: envVarName,
+    perCluster: true,
   }),
-  apiKeyFile: opt({ describe: 'File holding an API key', parse: path }),
-  bearerTokenEnv: opt({ describe: 'Environment variable holding a bearer token', parse: envVarName }),
-  bearerTokenFile: opt({ describe: 'File holding a bearer token', parse: path }),
-  ca: opt({ describe: 'PEM file of the CA(s) that signed the cluster certificate', parse: path }),
-  cert: opt({ describe: 'PEM client certificate (with --key)', parse: path }),
-  key: opt({ describe: 'PEM client key (with --cert)', parse: path }),
+  passwordFile: opt({ describe: 'file holding the basic auth password', parse: path, perCluster: true }),
+  apiKeyEnv: opt({
+    describe: 'environment variable holding an API key, sent as `Authorization: ApiKey <base64 id:key>`',
+    parse: envVarName,
+    perCluster: true,
+  }),
+  apiKeyFile: opt({ describe: 'file holding an API key', parse: path, perCluster: true }),
+  bearerTokenEnv: opt({
+    describe: 'environment variable holding a token, sent as `Authorization: Bearer <token>`',
+    parse: envVarName,
+    perCluster: true,
+  }),
+  bearerTokenFile: opt({ describe: 'file holding a bearer token', parse: path, perCluster: true }),
+  ca: opt({
+    describe: 'PEM file of the CA(s) that signed the cluster certificate',
+    parse: path,
+    perCluster: true,
+  }),
+  cert: opt({ describe: 'PEM client certificate (with `--key`)', parse: path, perCluster: true }),
+  key: opt({ describe: 'PEM client key (with `--cert`)', parse: path, perCluster: true }),
   insecure: opt({
-    describe: 'Do not verify the cluster certificate',
+    describe: 'do not verify the server certificate',
     parse: parsers.boolean(),
     default: false,
     boolean: true,
+    perCluster: true,
+  }),
+};
+
+/** es-collector's own options, beside the common ones (carbon, prefix, interval, once, ...). */
+export const esOptions = {
+  ...settings,
+  clusters: opt({
+    describe:
+      'config file only: a list of clusters, one job each; an entry holds `name`, `es` and any option marked per cluster, spelled like its flag; what it leaves out comes from the top level',
+    parse: perClusterEntries({ ...commonOptions, ...settings }, 'es'),
+    fileOnly: true,
   }),
 };
 

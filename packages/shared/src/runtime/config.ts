@@ -28,9 +28,16 @@ export class ConfigError extends Error {
   }
 }
 
-/** Thrown by a parser; the loader adds which key and source the value came from. */
+/**
+ * Thrown by a parser; the loader adds which key and source the value came from. A parser of a
+ * structured value gives `at`: the path inside it (`[2].es-timeout`) and the value found there, so the
+ * error names that one key, not the whole structure.
+ */
 export class InvalidValue extends Error {
-  constructor(readonly expected: string) {
+  constructor(
+    readonly expected: string,
+    readonly at?: { path: string; given: unknown },
+  ) {
     super(expected);
   }
 }
@@ -45,13 +52,22 @@ function describeValue(value: unknown): string {
   return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 }
 
-export type Parser<T> = (raw: unknown) => T;
+/** Parses one raw value; `warn` reports what is accepted but deprecated (an old key spelling). */
+export type Parser<T> = (raw: unknown, context?: { warn(message: string): void }) => T;
 
+/**
+ * The one declaration of an option: its flag, `STOKER_` variable, file key, `clusters:` entry key,
+ * `--help` line and README table row all come from it.
+ */
 export interface OptionSpec<T> {
+  /** What it does, in Markdown: the README's text; --help shows it without backticks. */
   describe: string;
   parse: Parser<T>;
-  /** Value when no source sets the option; a function is called at load time (e.g. hostname). */
-  default?: T | (() => T | undefined);
+  /**
+   * Value when no source sets the option, written as a user would (`10s`, `64MiB`) and given to
+   * `parse`, so it is shown as written; a function is called at load time (e.g. hostname).
+   */
+  default?: unknown;
   /** Repeatable flag (`--carbon a --carbon b`); file value is a list; env value is comma separated. */
   array?: boolean;
   /** Extra environment variables read after `STOKER_<KEY>` (e.g. Marathon's `PORT0`). */
@@ -63,8 +79,15 @@ export interface OptionSpec<T> {
   alias?: string;
   /** Flag without a value (`--once`). */
   boolean?: boolean;
-  /** How --help shows the default when it is not a plain value. */
+  /** How --help and the README show the default when it is not a plain value (Markdown). */
   defaultText?: string;
+  /**
+   * May be set per cluster in es-collector's `clusters:` entries, under the flag's name (a string: under
+   * that key instead, as `name` for `--cluster`).
+   */
+  perCluster?: boolean | string;
+  /** An older spelling of the key in `clusters:` entries, still accepted with a deprecation warning. */
+  oldClusterKey?: string;
 }
 
 export type OptionSpecs = Record<string, OptionSpec<unknown>>;
@@ -73,12 +96,25 @@ export type OptionSpecs = Record<string, OptionSpec<unknown>>;
 export function option<T>(spec: OptionSpec<T>): OptionSpec<T> {
   return spec;
 }
+
+/** The default as --help and the README tables show it (Markdown), or undefined when there is none. */
+export function shownDefault(spec: OptionSpec<unknown>): string | undefined {
+  const value = spec.default;
+  if (spec.defaultText !== undefined) return spec.defaultText;
+  if (value === undefined || typeof value === 'function' || spec.secret) return undefined;
+  if (typeof value === 'boolean') return value ? 'on' : 'off';
+  if (Array.isArray(value) ? value.length === 0 : typeof value === 'object') return 'none';
+  return `\`${Array.isArray(value) ? value.join(',') : String(value)}\``;
+}
+
 export type ConfigOf<S extends OptionSpecs> = {
   [K in keyof S]: S[K] extends OptionSpec<infer T> ? T : never;
 };
 
 export const kebab = (key: string): string => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 const envName = (key: string): string => `STOKER_${kebab(key).replace(/-/g, '_').toUpperCase()}`;
+
+const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3600_000 };
 
 // ---- parsers ---------------------------------------------------------------------------------
 
@@ -117,17 +153,18 @@ export const parsers = {
   /** `10s`, `500ms`, `2m`, `1h`, or a bare number of seconds; returns milliseconds. */
   duration(options: { minMs?: number; maxMs?: number } = {}): Parser<number> {
     const { minMs = 1, maxMs = 24 * 3600_000 } = options;
-    const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3600_000 };
     return (raw) => {
       const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(String(raw));
-      const ms = match ? Number(match[1]) * units[match[2] ?? 's']! : Number.NaN;
+      const ms = match ? Number(match[1]) * DURATION_UNITS_MS[match[2] ?? 's']! : Number.NaN;
       if (
         !Number.isFinite(ms) ||
         ms < minMs ||
         ms > maxMs ||
         (typeof raw !== 'string' && typeof raw !== 'number')
       ) {
-        throw new InvalidValue(`a duration like 10s, 500ms or 1m, from ${minMs} ms to ${maxMs} ms`);
+        throw new InvalidValue(
+          `a duration like 10s, 500ms or 1m, from ${formatDuration(minMs)} to ${formatDuration(maxMs)}`,
+        );
       }
       return Math.round(ms);
     };
@@ -152,6 +189,10 @@ export const parsers = {
       }
       return Math.floor(bytes);
     };
+  },
+  /** One of the keys of `record` (a table of naming schemes, say): the one list of the choices. */
+  keyOf<R extends Record<string, unknown>>(record: R): Parser<keyof R & string> {
+    return parsers.oneOf(Object.keys(record) as (keyof R & string)[]);
   },
   oneOf<T extends string>(choices: readonly T[]): Parser<T> {
     return (raw) => {
@@ -229,6 +270,63 @@ export const parsers = {
   },
 };
 
+/**
+ * Parser of a list of per-cluster settings (es-collector's `clusters:`): each entry a mapping whose
+ * keys are the `perCluster` options of `specs`, spelled like their flags and parsed by their own
+ * parsers, into the same (camelCase) names as the top-level config. An error names the one key and
+ * its path in the list (`[2].es-timout`).
+ */
+export function perClusterEntries<S extends OptionSpecs>(
+  specs: S,
+  required: keyof S & string,
+): Parser<Partial<ConfigOf<S>>[]> {
+  const byEntryKey = new Map<string, string>();
+  const oldKeys = new Map<string, string>();
+  for (const [name, spec] of Object.entries(specs)) {
+    const entryKey = typeof spec.perCluster === 'string' ? spec.perCluster : kebab(name);
+    if (spec.perCluster) byEntryKey.set(entryKey, name);
+    if (spec.perCluster && spec.oldClusterKey) oldKeys.set(spec.oldClusterKey, entryKey);
+  }
+  const known = `one of the keys of an entry: ${[...byEntryKey.keys()].join(', ')}`;
+  return (raw, context) => {
+    if (!Array.isArray(raw) || raw.length === 0)
+      throw new InvalidValue(
+        `a non-empty list of clusters, each a mapping like {name, ${kebab(required)}: ...}`,
+      );
+    return raw.map((entry: unknown, index) => {
+      if (!entry || typeof entry !== 'object' || Array.isArray(entry))
+        throw new InvalidValue('a mapping', { path: `[${index}]`, given: entry });
+      const parsed: Record<string, unknown> = {};
+      for (const [written, value] of Object.entries(entry)) {
+        const at = { path: `[${index}].${written}`, given: value };
+        const entryKey = oldKeys.get(written) ?? written;
+        if (entryKey !== written)
+          context?.warn(`${at.path}: deprecated spelling; write ${entryKey}, like the flag`);
+        const name = byEntryKey.get(entryKey);
+        if (name === undefined) throw new InvalidValue(known, at);
+        try {
+          parsed[name] = specs[name]!.parse(value, context);
+        } catch (error) {
+          throw error instanceof InvalidValue ? new InvalidValue(error.expected, at) : error;
+        }
+      }
+      const value = parsed[required];
+      if (value === undefined || (Array.isArray(value) && value.length === 0))
+        throw new InvalidValue('a value (every entry needs one)', {
+          path: `[${index}].${kebab(required)}`,
+          given: value,
+        });
+      return parsed as Partial<ConfigOf<S>>;
+    });
+  };
+}
+
+/** `1s`, `24h`, `100ms`: the largest unit that divides `ms`. */
+function formatDuration(ms: number): string {
+  const unit = (['h', 'm', 's'] as const).find((name) => ms > 0 && ms % DURATION_UNITS_MS[name]! === 0);
+  return unit ? `${ms / DURATION_UNITS_MS[unit]!}${unit}` : `${ms}ms`;
+}
+
 // ---- loading ---------------------------------------------------------------------------------
 
 export interface LoadOptions {
@@ -245,11 +343,15 @@ export type LoadResult<C> =
   | {
       kind: 'config';
       config: C;
-      sources: Record<string, 'flag' | 'env' | 'file' | 'default'>;
       /** `STOKER_*` variables of the environment that name no option (ignored; the caller warns). */
       unknownEnv: string[];
+      /** What was accepted but deprecated (an old key spelling); the caller logs each. */
+      warnings: string[];
     }
   | { kind: 'exit'; code: number };
+
+/** `--config` is the loader's own option, not an agent's; the README table shows it from here. */
+export const CONFIG_FLAG_DOC = 'YAML or JSON file; flags and environment variables override it';
 
 /** Reads, merges and validates the configuration. Throws ConfigError on any invalid or unknown key. */
 export function loadConfig<S extends OptionSpecs>(specs: S, options: LoadOptions): LoadResult<ConfigOf<S>> {
@@ -278,20 +380,17 @@ export function loadConfig<S extends OptionSpecs>(specs: S, options: LoadOptions
         text.replace(/^Unknown arguments?: /, 'known options only; unknown: '),
       );
     })
-    .option('config', {
-      type: 'string',
-      describe: 'YAML or JSON config file; flags and environment variables override it',
-      requiresArg: true,
-    });
+    .option('config', { type: 'string', describe: CONFIG_FLAG_DOC, requiresArg: true });
   for (const [key, spec] of Object.entries(specs)) {
     if (spec.fileOnly) continue;
     const envs = [envName(key), ...(spec.env ?? [])].join(', ');
+    const shown = shownDefault(spec);
     parser.option(kebab(key), {
       type: spec.boolean ? 'boolean' : 'string',
       array: spec.array && !spec.boolean,
       requiresArg: !spec.boolean,
       alias: spec.alias,
-      describe: `${spec.describe} [env: ${envs}]${describeDefault(spec)}`,
+      describe: `${spec.describe} [env: ${envs}]${shown ? ` [default: ${shown}]` : ''}`.replace(/`/g, ''),
     });
   }
   let helpShown = false;
@@ -317,7 +416,7 @@ export function loadConfig<S extends OptionSpecs>(specs: S, options: LoadOptions
   }
 
   const config: Record<string, unknown> = {};
-  const sources: Record<string, 'flag' | 'env' | 'file' | 'default'> = {};
+  const warnings: string[] = [];
   for (const [key, spec] of Object.entries(specs)) {
     const flag = kebab(key);
     const fromFlag = spec.fileOnly ? undefined : argv[flag];
@@ -329,34 +428,32 @@ export function loadConfig<S extends OptionSpecs>(specs: S, options: LoadOptions
     if (fromFlag !== undefined) {
       raw = Array.isArray(fromFlag) && !spec.array ? fromFlag[fromFlag.length - 1] : fromFlag;
       label = `--${flag}`;
-      sources[key] = 'flag';
     } else if (envKey) {
       raw = options.env[envKey];
       label = `environment variable ${envKey}`;
-      sources[key] = 'env';
     } else if (flag in file) {
       raw = file[flag];
-      label = `config file key "${flag}"`;
-      sources[key] = 'file';
+      // A key inside the value is named by its path from the file's top (`clusters[2].es-timeout`).
+      label = flag;
     } else {
-      const fallback = typeof spec.default === 'function' ? (spec.default as () => unknown)() : spec.default;
-      config[key] = fallback;
-      sources[key] = 'default';
-      continue;
+      raw = typeof spec.default === 'function' ? (spec.default as () => unknown)() : spec.default;
+      if (raw === undefined) continue;
+      label = `the default of --${flag}`;
     }
     try {
-      config[key] = spec.parse(raw);
+      config[key] = spec.parse(raw, { warn: (message) => warnings.push(`${label}${message}`) });
     } catch (error) {
-      if (error instanceof InvalidValue)
-        throw new ConfigError(label, spec.secret ? '(secret)' : raw, error.expected);
-      throw error;
+      if (!(error instanceof InvalidValue)) throw error;
+      if (error.at) throw new ConfigError(`${label}${error.at.path}`, error.at.given, error.expected);
+      const where = label === flag ? `config file key "${flag}"` : label;
+      throw new ConfigError(where, spec.secret ? '(secret)' : raw, error.expected);
     }
   }
   const knownEnv = new Set(['STOKER_CONFIG', ...Object.keys(specs).map(envName)]);
   const unknownEnv = Object.keys(options.env)
     .filter((name) => name.startsWith('STOKER_') && !knownEnv.has(name))
     .sort();
-  return { kind: 'config', config: config as ConfigOf<S>, sources, unknownEnv };
+  return { kind: 'config', config: config as ConfigOf<S>, unknownEnv, warnings };
 }
 
 /**
@@ -416,13 +513,6 @@ function describeArgv(argv: readonly string[]): string {
       return isValueOfSecret ? '(secret)' : arg;
     })
     .join(' ');
-}
-
-function describeDefault(spec: OptionSpec<unknown>): string {
-  if (spec.defaultText !== undefined) return ` [default: ${spec.defaultText}]`;
-  if (spec.default === undefined || typeof spec.default === 'function' || spec.secret) return '';
-  const value = spec.default;
-  return ` [default: ${Array.isArray(value) ? value.join(',') : typeof value === 'object' ? JSON.stringify(value) : String(value)}]`;
 }
 
 function loadFile(path: string | undefined): Record<string, unknown> {

@@ -9,33 +9,35 @@ const tags = parsers.keyValues();
 /** Options every agent has; an agent adds its own beside them. */
 export const commonOptions = {
   carbon: opt({
-    describe: 'Carbon destination host:port (repeatable)',
+    describe: 'carbon line receiver `host:port`; repeatable for several destinations',
     parse: parsers.list(parsers.hostPort(2003)),
-    default: [{ host: '127.0.0.1', port: 2003 }],
-    defaultText: '127.0.0.1:2003',
+    default: '127.0.0.1:2003',
     array: true,
   }),
   carbonMode: opt({
-    describe: 'With several destinations: replicate (every line to each) or failover (first healthy one)',
+    describe:
+      '`replicate`: every line to each destination (a queue each); `failover`: the first connected destination in the order given',
     parse: parsers.oneOf(['replicate', 'failover'] as const),
-    default: 'replicate' as const,
+    default: 'replicate',
   }),
   carbonProtocol: opt({
-    describe: 'tcp (persistent connection, nothing lost while queued) or udp (fire and forget)',
+    describe:
+      '`tcp` (queued, nothing lost within the bound) or `udp` (fire and forget, datagrams ≤ 1400 bytes)',
     parse: parsers.oneOf(['tcp', 'udp'] as const),
-    default: 'tcp' as const,
+    default: 'tcp',
   }),
   output: opt({
-    describe: 'carbon sends the lines; stdout prints them instead',
+    describe: "`stdout` prints the lines instead of sending them (es2graphite's `--stdout`)",
     parse: parsers.oneOf(['carbon', 'stdout'] as const),
-    default: 'carbon' as const,
+    default: 'carbon',
   }),
   prefix: opt({
-    describe: 'First segments of every metric name (default depends on the agent)',
+    describe: 'first segments of every name',
     parse: parsers.string(),
+    defaultText: 'per agent (`es`, `containers`)',
   }),
   tag: opt({
-    describe: 'Graphite 1.1 tag k=v added to every series (repeatable); switches to tagged names',
+    describe: 'Graphite 1.1 tagged series: `name;k=v` on every line (`k=v`, repeatable)',
     parse: (raw) => {
       const parsed = tags(raw);
       for (const [name, value] of Object.entries(parsed)) {
@@ -44,60 +46,63 @@ export const commonOptions = {
       }
       return parsed;
     },
-    default: {} as Record<string, string>,
-    defaultText: 'none',
+    default: {},
     array: true,
   }),
   interval: opt({
-    describe: 'Collection interval',
+    describe: 'collection interval; timestamps are aligned down to it',
     parse: parsers.duration({ minMs: 1000 }),
-    default: 10_000,
+    default: '10s',
+    perCluster: true,
   }),
   once: opt({
-    describe: 'Collect once, flush, and exit (0 when the cycle succeeded)',
+    describe: 'one cycle, flush, exit 0 (1 if the cycle failed or carbon could not take the lines)',
     parse: parsers.boolean(),
     default: false,
     boolean: true,
   }),
   instance: opt({
-    describe: "This agent's name in its self-metrics",
+    describe: "this agent's name in its self-metrics",
     parse: parsers.string({ nonEmpty: true }),
     default: () => hostname(),
     defaultText: 'the hostname',
     env: ['HOST'],
   }),
   httpPort: opt({
-    describe: 'Port of the /healthz and /status endpoint (0: any free port; unset: no endpoint)',
+    describe: 'port of `/healthz` and `/status`; 0 picks a free port; unset: no endpoint',
     parse: parsers.integer({ min: 0, max: 65535 }),
     env: ['PORT0'],
   }),
   httpHost: opt({
-    describe: 'Address the HTTP endpoint listens on',
+    describe: 'address of the endpoint',
     parse: parsers.string({ nonEmpty: true }),
     default: '0.0.0.0',
   }),
   queueSize: opt({
-    describe: 'Bound of the send queue per destination; when full the oldest lines are dropped',
+    describe: 'bound of each send queue; when full the oldest lines are dropped and counted',
     parse: parsers.bytes({ min: 1024 }),
-    default: 64 * 1024 * 1024,
+    default: '64MiB',
   }),
   connectTimeout: opt({
-    describe: 'Carbon connect timeout',
+    describe: 'carbon connect timeout',
     parse: parsers.duration({ minMs: 100 }),
-    default: 5000,
+    default: '5s',
   }),
   shutdownGrace: opt({
-    describe: 'How long SIGTERM/SIGINT (and --once) wait for the queue to flush',
+    describe: 'how long SIGTERM/SIGINT (and `--once`) wait for the queue to drain',
     parse: parsers.duration({ minMs: 0 }),
-    default: 10_000,
+    default: '10s',
   }),
   selfMetrics: opt({
-    describe:
-      "Send the agent's own metrics (cycle durations, queue, drops) under <prefix>.<agent>.<instance>.self",
+    describe: "send the agent's own metrics (under `<prefix>.<agent>.<instance>.self`)",
     parse: parsers.boolean(),
     default: true,
   }),
-  logLevel: opt({ describe: 'Log level', parse: parsers.oneOf(LOG_LEVELS), default: 'info' as const }),
+  logLevel: opt({
+    describe: '`fatal` … `trace`, `silent`',
+    parse: parsers.oneOf(LOG_LEVELS),
+    default: 'info',
+  }),
 };
 
 /** The common options as the agent sees them; `prefix` is filled in from the agent's default when unset. */

@@ -41,6 +41,7 @@ export async function runAgent<S extends OptionSpecs>(
   const specs = { ...commonOptions, ...definition.options };
   let config: CommonConfig & ConfigOf<S>;
   let unknownEnv: string[];
+  let warnings: string[];
   try {
     const loaded = loadConfig(specs, {
       name: definition.name,
@@ -51,7 +52,7 @@ export async function runAgent<S extends OptionSpecs>(
     });
     if (loaded.kind === 'exit') return loaded.code;
     config = loaded.config as unknown as CommonConfig & ConfigOf<S>;
-    unknownEnv = loaded.unknownEnv;
+    ({ unknownEnv, warnings } = loaded);
   } catch (error) {
     return configFailure(definition.name, error);
   }
@@ -64,6 +65,7 @@ export async function runAgent<S extends OptionSpecs>(
       `environment variables ignored, not options of ${definition.name}: ${unknownEnv.join(', ')}`,
     );
   }
+  for (const warning of warnings) log.warn(`config: ${warning}`);
   if (config.prefix === undefined) {
     config.prefix =
       typeof definition.defaultPrefix === 'function'
