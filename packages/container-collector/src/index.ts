@@ -1,3 +1,5 @@
 export { ContainerCollector, type ContainerSource } from './collector.js';
-export { containerCollector, containerOptions, NAMING_SCHEMES } from './definition.js';
+export { containerCollector } from './definition.js';
 export { ContainerDiscovery } from './docker/discovery.js';
+export { NAMING_SCHEMES } from './naming/index.js';
+export { containerOptions } from './options.js';

@@ -1,4 +1,4 @@
 import { runAgent } from '@stoker/shared';
-import { esCollector } from './index.js';
+import { esCollector } from './definition.js';
 
 process.exitCode = await runAgent(esCollector);

@@ -1,66 +1,9 @@
-import { readFileSync } from 'node:fs';
-import type { Agent, AgentDefinition } from '@stoker/shared';
-import pLimit from 'p-limit';
-import { EsClient } from './client.js';
-import { ClusterJob, ClusterNames } from './cluster-job.js';
-import { esOptions } from './options.js';
-import { resolveTargets } from './targets.js';
-
 export type { EsAuth, EsClientOptions, EsTls } from './client.js';
 export { EsClient, EsRequestError } from './client.js';
 export { ClusterJob, type ClusterStatus, type EsGetter } from './cluster-job.js';
 export { API_NAMES, type ApiName, mapBodies } from './collectors/index.js';
-export { NAMING_SCHEMES } from './naming/index.js';
+export { esCollector } from './definition.js';
+export { NAMING_SCHEMES, type NamingSchemeName } from './naming/index.js';
+export { esOptions } from './options.js';
 export type { Sample } from './samples.js';
 export { type ClusterTarget, resolveTargets } from './targets.js';
-export { esOptions };
-
-const VERSION = (
-  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
-
-/** The es-collector agent: one job per cluster, run by the shared runtime. */
-export const esCollector: AgentDefinition<typeof esOptions> = {
-  name: 'es-collector',
-  version: VERSION,
-  description:
-    'Polls Elasticsearch / OpenSearch clusters (health, cluster stats, node stats, index stats, pending tasks) and sends the metrics to Graphite.',
-  defaultPrefix: 'es',
-  options: esOptions,
-  create(config, { log, env }): Agent {
-    const targets = resolveTargets(config, { env });
-    // Bounds concurrent cycles (and so sockets and parsed bodies in memory) across all clusters.
-    const limit = pLimit(config.maxConcurrentClusters);
-    const clients: EsClient[] = [];
-    const names = new ClusterNames();
-    const jobs = targets.map((target) => {
-      const client = new EsClient({
-        seeds: target.seeds,
-        ...(target.auth ? { auth: target.auth } : {}),
-        ...(target.tls ? { tls: target.tls } : {}),
-        requestTimeoutMs: target.requestTimeoutMs,
-        maxResponseBytes: target.maxResponseBytes,
-        userAgent: `stoker-es-collector/${VERSION}`,
-      });
-      clients.push(client);
-      log.info(
-        {
-          cluster: target.id,
-          seeds: client.seedOrigins,
-          auth: target.auth?.kind ?? 'none',
-          local: target.local,
-          naming: target.naming,
-        },
-        `cluster ${target.id}: polling ${client.seedOrigins.join(', ')} every ${target.intervalMs} ms`,
-      );
-      return new ClusterJob(target, client, (task) => limit(task), names);
-    });
-    return {
-      jobs,
-      status: () => ({ clusters: jobs.map((job) => job.snapshot()) }),
-      close: async () => {
-        await Promise.all(clients.map((client) => client.close()));
-      },
-    };
-  },
-};

@@ -6,7 +6,8 @@ import { type EsConfig, resolveTargets } from '../src/targets.js';
 
 const parseClusterEntries = esOptions.clusters.parse;
 /** The parser's error names the key inside the list: `[0].es`. */
-const invalidAt = (path: string) => (error: unknown) => error instanceof InvalidValue && error.at?.path === path;
+const invalidAt = (path: string) => (error: unknown) =>
+  error instanceof InvalidValue && error.at?.path === path;
 
 function config(overrides: Partial<EsConfig>): EsConfig {
   return {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { ConfigOf, OptionSpecs } from './config.js';
 import type { Agent } from './job.js';
@@ -22,4 +23,10 @@ export interface AgentContext {
   log: Logger;
   /** The environment the agent was started with (where secrets named by options are read from). */
   env: NodeJS.ProcessEnv;
+}
+
+/** The version in the package.json above `moduleUrl` (`import.meta.url` of a file in src/ or dist/). */
+export function packageVersion(moduleUrl: string): string {
+  return (JSON.parse(readFileSync(new URL('../package.json', moduleUrl), 'utf8')) as { version: string })
+    .version;
 }
