@@ -16,6 +16,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { esOptions, type NamingSchemeName } from '@stoker/es-collector';
+import { type CommonConfig, commonOptions, InvalidValue, type Parser, parsers } from '@stoker/shared';
 import { parse as parseYaml } from 'yaml';
 
 // ---- what the generated apps look like ------------------------------------------------------------
@@ -56,10 +58,10 @@ export interface AppDefaults {
   group: string;
   image: string;
   carbon: string[];
-  carbonMode?: 'replicate' | 'failover';
+  carbonMode?: CommonConfig['carbonMode'];
   interval: string;
   prefix?: string;
-  naming?: 'default' | 'es2graphite';
+  naming?: NamingSchemeName;
   cpus: number;
   memMib: number;
 }
@@ -71,7 +73,7 @@ export interface ClusterSpec {
   passwordEnv?: string;
   apiKeyEnv?: string;
   bearerTokenEnv?: string;
-  naming?: 'default' | 'es2graphite';
+  naming?: NamingSchemeName;
   interval?: string;
   cpus?: number;
   memMib?: number;
@@ -80,7 +82,7 @@ export interface ClusterSpec {
 export const DEFAULTS: Omit<AppDefaults, 'carbon'> = {
   group: '/monitoring/es-collector',
   image: 'stoker/es-collector:0.1.0',
-  interval: '10s',
+  interval: String(commonOptions.interval.default),
   // Measured polling a 200-node, 1000-index cluster every 10 s (docker/marathon/README.md).
   cpus: 0.25,
   memMib: 512,
@@ -225,12 +227,9 @@ const CLUSTER_KEYS = [
   'cpus',
   'mem',
 ] as const;
-const NAMINGS = ['default', 'es2graphite'] as const;
-const CARBON_MODES = ['replicate', 'failover'] as const;
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/;
-const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3600_000 };
-const HOST_PORT = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+)(:(\d{1,5}))?$/;
+const NON_EMPTY = parsers.string({ nonEmpty: true });
+const SEED = parsers.url();
+const CARBON = parsers.hostPort(2003);
 
 function show(value: unknown): string {
   const text = JSON.stringify(value) ?? String(value);
@@ -262,35 +261,38 @@ class Checker {
     }
   }
 
-  text(key: string, value: unknown, what = 'a non-empty string'): string | undefined {
-    if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-    if (typeof value !== 'string' || value.trim() === '') return this.fail(key, value, what);
-    // Names land in env values and labels; a newline there is a mistake, not a name.
-    if (/\p{Cc}/u.test(value)) return this.fail(key, value, `${what} without control characters`);
-    return value;
+  /** `value` as the agent's own parser for it takes it, or undefined and a problem showing `shown`. */
+  parse<T>(key: string, value: unknown, parse: Parser<T>, expected?: string, shown = value): T | undefined {
+    try {
+      return parse(value);
+    } catch (error) {
+      if (!(error instanceof InvalidValue)) throw error;
+      return this.fail(key, shown, expected ?? error.expected);
+    }
   }
 
-  oneOf<T extends string>(key: string, value: unknown, choices: readonly T[]): T | undefined {
-    if (typeof value === 'string' && (choices as readonly string[]).includes(value)) return value as T;
-    return this.fail(key, value, `one of ${choices.join(', ')}`);
+  text(key: string, value: unknown): string | undefined {
+    const text = this.parse(key, value, NON_EMPTY);
+    // Names land in env values and labels; a newline there is a mistake, not a name.
+    if (text !== undefined && /\p{Cc}/u.test(text))
+      return this.fail(key, value, 'a non-empty string without control characters');
+    return text;
   }
 
   envName(key: string, value: unknown): string | undefined {
-    if (typeof value === 'string' && ENV_NAME.test(value)) return value;
-    return this.fail(
+    return this.parse(
       key,
       value,
-      'the NAME of an environment variable ([A-Za-z_][A-Za-z0-9_]*), not a secret',
+      esOptions.passwordEnv.parse,
+      'the NAME of an environment variable, not a secret',
     );
   }
 
-  /** A collection interval as the agents parse it: at least 1 s (a bare number is seconds). */
+  /** A collection interval the agents accept, as written (it goes into STOKER_INTERVAL). */
   duration(key: string, value: unknown): string | undefined {
-    const text = (typeof value === 'number' ? String(value) : typeof value === 'string' ? value : '').trim();
-    const match = DURATION.exec(text);
-    const ms = match ? Number(match[1]) * DURATION_UNITS_MS[match[2] ?? 's']! : Number.NaN;
-    if (ms >= 1000 && ms <= 24 * 3600_000) return text;
-    return this.fail(key, value, 'a duration like 10s, 1m or 1500ms, from 1 s to 24 h');
+    return this.parse(key, value, commonOptions.interval.parse) === undefined
+      ? undefined
+      : String(value).trim();
   }
 
   positive(key: string, value: unknown, min: number, what: string): number | undefined {
@@ -305,17 +307,10 @@ class Checker {
   }
 
   seed(key: string, value: unknown): string | undefined {
-    const expected = 'an http:// or https:// URL';
-    if (typeof value !== 'string') return this.fail(key, value, expected);
     // Whatever is wrong with it, a seed is never echoed with what looks like a password in it.
-    const shown = value.replace(/^([^@/]*\/\/)?[^@/]*@/, '$1***@');
-    let url: URL;
-    try {
-      url = new URL(value);
-    } catch {
-      return this.fail(key, shown, expected);
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') return this.fail(key, shown, expected);
+    const shown = typeof value === 'string' ? value.replace(/^([^@/]*\/\/)?[^@/]*@/, '$1***@') : value;
+    const url = this.parse(key, value, SEED, undefined, shown);
+    if (url === undefined) return undefined;
     if (url.username || url.password)
       return this.fail(
         key,
@@ -323,16 +318,12 @@ class Checker {
         'a URL without credentials (they would be stored in the Marathon app; use username and password-env)',
       );
     // STOKER_ES is comma separated.
-    if (value.includes(',') || /\s/.test(value))
-      return this.fail(key, shown, 'a URL without commas or spaces');
-    return value;
+    if (/[,\s]/.test(String(value))) return this.fail(key, shown, 'a URL without commas or spaces');
+    return String(value);
   }
 
   carbon(key: string, value: unknown): string | undefined {
-    const match = typeof value === 'string' ? HOST_PORT.exec(value.trim()) : null;
-    const port = match?.[3] === undefined ? 2003 : Number(match[3]);
-    if (!match || port < 1 || port > 65535) return this.fail(key, value, 'host or host:port');
-    return (value as string).trim();
+    return this.parse(key, value, CARBON) && String(value).trim();
   }
 }
 
@@ -399,7 +390,8 @@ export function parseGeneratorInput(data: unknown, overrides: Overrides = {}): G
   }
   const defaults: AppDefaults = { ...DEFAULTS, group, image, carbon };
   const [modeKey, modeValue] = pick('carbonMode', 'carbon-mode');
-  if (modeValue !== undefined) defaults.carbonMode = check.oneOf(modeKey, modeValue, CARBON_MODES);
+  if (modeValue !== undefined)
+    defaults.carbonMode = check.parse(modeKey, modeValue, commonOptions.carbonMode.parse);
   const [intervalKey, intervalValue] = pick('interval', 'interval');
   if (intervalValue !== undefined) defaults.interval = check.duration(intervalKey, intervalValue) ?? '';
   const [prefixKey, prefixValue] = pick('prefix', 'prefix');
@@ -408,7 +400,7 @@ export function parseGeneratorInput(data: unknown, overrides: Overrides = {}): G
       defaults.prefix = prefixValue;
     else check.fail(prefixKey, prefixValue, 'metric name segments like es or metrics.es');
   }
-  if (top.naming !== undefined) defaults.naming = check.oneOf('naming', top.naming, NAMINGS);
+  if (top.naming !== undefined) defaults.naming = check.parse('naming', top.naming, esOptions.naming.parse);
   if (top.cpus !== undefined)
     defaults.cpus = check.positive('cpus', top.cpus, 0.01, 'a number of CPUs, at least 0.01') ?? 0;
   if (top.mem !== undefined)
@@ -478,7 +470,8 @@ function parseCluster(check: Checker, key: string, entry: unknown): ClusterSpec 
     check.problems.push(
       `${key}.username: needs ${key}.password-env naming the variable that holds the password`,
     );
-  if (entry.naming !== undefined) cluster.naming = check.oneOf(`${key}.naming`, entry.naming, NAMINGS);
+  if (entry.naming !== undefined)
+    cluster.naming = check.parse(`${key}.naming`, entry.naming, esOptions.naming.parse);
   if (entry.interval !== undefined) cluster.interval = check.duration(`${key}.interval`, entry.interval);
   if (entry.cpus !== undefined)
     cluster.cpus = check.positive(`${key}.cpus`, entry.cpus, 0.01, 'a number of CPUs, at least 0.01');

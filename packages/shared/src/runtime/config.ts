@@ -321,10 +321,10 @@ export function perClusterEntries<S extends OptionSpecs>(
   };
 }
 
-/** `1s`, `24h`, `100ms`: the largest unit that divides `ms`. */
+/** `1 s`, `24 h`, `100 ms`: the largest unit that divides `ms`. */
 function formatDuration(ms: number): string {
   const unit = (['h', 'm', 's'] as const).find((name) => ms > 0 && ms % DURATION_UNITS_MS[name]! === 0);
-  return unit ? `${ms / DURATION_UNITS_MS[unit]!}${unit}` : `${ms}ms`;
+  return unit ? `${ms / DURATION_UNITS_MS[unit]!} ${unit}` : `${ms} ms`;
 }
 
 // ---- loading ---------------------------------------------------------------------------------
