@@ -209,6 +209,8 @@ describe('es-collector: clusters: entries', () => {
     key: '  ',
     insecure: 'maybe',
     interval: '10x',
+    'es-timeout': '1ms',
+    // The old spelling of es-timeout, still accepted (with a warning), and checked like it.
     timeout: '1ms',
     local: 'maybe',
     apis: ['everything'],
@@ -233,14 +235,21 @@ describe('es-collector: clusters: entries', () => {
       ],
       env,
     );
+  test('the table covers every key of an entry', () => {
+    const specs: OptionSpecs = { ...commonOptions, ...esCollector.options };
+    const keys = Object.entries(specs).flatMap(([key, spec]) =>
+      spec.perCluster ? [typeof spec.perCluster === 'string' ? spec.perCluster : kebab(key)] : [],
+    );
+    assert.deepEqual(Object.keys(ENTRY_BAD).sort(), [...keys, 'timeout'].sort());
+  });
   for (const [key, value] of Object.entries(ENTRY_BAD)) {
     test(`clusters[1].${key} = ${JSON.stringify(value)} exits 2 naming it`, async () => {
       const entry = key === 'es' ? { name: 'b', es: value } : { name: 'b', es: [seed], [key]: value };
       const { code, stderr } = await run([{ name: 'a', es: [seed] }, entry]);
       assert.equal(code, 2, stderr);
-      // A bad shape is refused while the file is read ("to be ..."), a bad secret source when it is
-      // resolved ("got ..."): both name the entry and the key.
-      assert.match(stderr, new RegExp(`clusters\\[1\\]\\.${key}( to be|: got)`));
+      // A bad shape is refused while the file is read, a bad secret source when it is resolved: both
+      // name the entry and the one key, as written.
+      assert.match(stderr, new RegExp(`config error: clusters\\[1\\]\\.${key}: got `));
       assert.equal(stderr.trim().split('\n').length, 1);
     });
   }
@@ -248,10 +257,15 @@ describe('es-collector: clusters: entries', () => {
     [
       'an unknown key',
       [{ es: [seed], passwrod: 'x' }],
-      /clusters\[0\] with known keys only .*got "passwrod"/,
+      /clusters\[0\]\.passwrod: got \(secret\), expected one of the keys of an entry: api-key-env, /,
     ],
-    ['an entry that is not a mapping', ['http://127.0.0.1:1'], /clusters\[0\] to be a mapping/],
-    ['an entry without es', [{ name: 'a' }], /clusters\[0\]\.es to list at least one URL/],
+    [
+      'an entry that is not a mapping',
+      ['http://127.0.0.1:1'],
+      /clusters\[0\]: got "http:.*expected a mapping/,
+    ],
+    ['an entry without es', [{ name: 'a' }], /clusters\[0\]\.es: got nothing, expected a value/],
+    ['an entry with no seed', [{ name: 'a', es: [] }], /clusters\[0\]\.es: got \[\], expected a value/],
     ['an empty list', [], /a non-empty list of clusters/],
     [
       'two entries with one name',
@@ -391,7 +405,7 @@ describe('the real CLIs: exit code 2, one line on stderr, nothing on stdout', ()
       ES_CLI,
       ['--config', tempFile('c.yaml', 'clusters:\n  - es: [http://127.0.0.1:1]\n    timeout: forever\n')],
       {},
-      /clusters\[0\]\.timeout to be a duration/,
+      /^es-collector: config error: clusters\[0\]\.timeout: got "forever", expected a duration/,
     ],
     [
       'es-collector unknown file key',

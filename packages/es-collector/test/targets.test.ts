@@ -78,6 +78,24 @@ describe('targets', () => {
     assert.equal(targets[1]!.intervalMs, 10_000);
   });
 
+  test('an entry spells a key like its flag (es-timeout); the old spelling (timeout) works with a warning', () => {
+    const warnings: string[] = [];
+    const entries = parseClusterEntries(
+      [
+        { name: 'new', es: ['http://a:9200'], 'es-timeout': '3s' },
+        { name: 'old', es: ['http://b:9200'], timeout: '2s' },
+        { name: 'top', es: ['http://c:9200'] },
+      ],
+      { warn: (message) => warnings.push(message) },
+    );
+    const targets = resolveTargets(config({ clusters: entries }), { env: {} });
+    assert.deepEqual(
+      targets.map((target) => target.requestTimeoutMs),
+      [3000, 2000, 5000],
+    );
+    assert.deepEqual(warnings, ['[1].timeout: deprecated spelling; write es-timeout, like the flag']);
+  });
+
   test('problems are ConfigErrors naming the key, never the secret', () => {
     const entries = parseClusterEntries([
       { name: 'x', es: ['http://x:9200'], username: 'u', 'password-env': 'MISSING' },

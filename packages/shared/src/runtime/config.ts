@@ -287,7 +287,7 @@ export function perClusterEntries<S extends OptionSpecs>(
     if (spec.perCluster) byEntryKey.set(entryKey, name);
     if (spec.perCluster && spec.oldClusterKey) oldKeys.set(spec.oldClusterKey, entryKey);
   }
-  const known = `one of the keys of an entry: ${[...byEntryKey.keys()].join(', ')}`;
+  const known = `one of the keys of an entry: ${[...byEntryKey.keys()].sort().join(', ')}`;
   return (raw, context) => {
     if (!Array.isArray(raw) || raw.length === 0)
       throw new InvalidValue(
