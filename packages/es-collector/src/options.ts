@@ -32,7 +32,7 @@ const settings = {
     perCluster: true,
   }),
   naming: opt({
-    describe: `naming scheme (below): ${Object.keys(NAMING_SCHEMES).join(', ')}`,
+    describe: `naming scheme (below): \`${Object.keys(NAMING_SCHEMES).join('`, `')}\``,
     parse: parsers.keyOf(NAMING_SCHEMES),
     default: 'default',
     perCluster: true,
