@@ -14,6 +14,8 @@ export * from './runtime/config.js';
 export * from './runtime/http.js';
 export * from './runtime/job.js';
 export * from './runtime/log.js';
+export * from './runtime/option-spec.js';
 export * from './runtime/options.js';
+export * from './runtime/parsers.js';
 export * from './runtime/run.js';
 export * from './runtime/scheduler.js';

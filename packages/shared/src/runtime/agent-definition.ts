@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
-import type { ConfigOf, OptionSpecs } from './config.js';
 import type { Agent } from './job.js';
+import type { ConfigOf, OptionSpecs } from './option-spec.js';
 import type { CommonConfig } from './options.js';
 
 /** Everything the shared runtime needs to run one agent binary. */

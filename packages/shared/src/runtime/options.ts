@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { tagProblem } from '../carbon/tags.js';
-import { type ConfigOf, InvalidValue, option as opt, parsers } from './config.js';
+import { type ConfigOf, option as opt } from './option-spec.js';
+import { InvalidValue, parsers } from './parsers.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
