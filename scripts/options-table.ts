@@ -11,7 +11,14 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { containerOptions } from '@stoker/container-collector';
 import { esOptions } from '@stoker/es-collector';
-import { CONFIG_FLAG_DOC, commonOptions, kebab, type OptionSpecs, shownDefault } from '@stoker/shared';
+import {
+  CONFIG_FLAG_DOC,
+  clusterEntryKey,
+  commonOptions,
+  kebab,
+  type OptionSpecs,
+  shownDefault,
+} from '@stoker/shared';
 
 const ROOT = join(import.meta.dirname, '..');
 export const FIX_COMMAND = 'npm run docs:options';
@@ -34,8 +41,8 @@ function table(specs: OptionSpecs): string[] {
 /** The keys of a `clusters:` entry, from the options declared per cluster. */
 function clusterKeys(specs: OptionSpecs): string[] {
   const keys = Object.entries(specs).flatMap(([key, spec]) => {
-    if (!spec.perCluster) return [];
-    const entryKey = typeof spec.perCluster === 'string' ? spec.perCluster : kebab(key);
+    const entryKey = clusterEntryKey(key, spec);
+    if (entryKey === undefined) return [];
     const old = spec.oldClusterKey
       ? ` (formerly \`${spec.oldClusterKey}\`, still accepted with a warning)`
       : '';

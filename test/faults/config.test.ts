@@ -12,7 +12,14 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { containerCollector } from '@stoker/container-collector';
 import { esCollector } from '@stoker/es-collector';
-import { type AgentDefinition, commonOptions, kebab, type OptionSpecs, runAgent } from '@stoker/shared';
+import {
+  type AgentDefinition,
+  clusterEntryKey,
+  commonOptions,
+  kebab,
+  type OptionSpecs,
+  runAgent,
+} from '@stoker/shared';
 import { runAgentToEnd } from '../harness/agent.js';
 import { CONTAINER_CLI, ES_CLI, tempFile } from './helpers.js';
 
@@ -237,9 +244,7 @@ describe('es-collector: clusters: entries', () => {
     );
   test('the table covers every key of an entry', () => {
     const specs: OptionSpecs = { ...commonOptions, ...esCollector.options };
-    const keys = Object.entries(specs).flatMap(([key, spec]) =>
-      spec.perCluster ? [typeof spec.perCluster === 'string' ? spec.perCluster : kebab(key)] : [],
-    );
+    const keys = Object.entries(specs).flatMap(([key, spec]) => clusterEntryKey(key, spec) ?? []);
     assert.deepEqual(Object.keys(ENTRY_BAD).sort(), [...keys, 'timeout'].sort());
   });
   for (const [key, value] of Object.entries(ENTRY_BAD)) {

@@ -57,6 +57,11 @@ export type ConfigOf<S extends OptionSpecs> = {
 };
 
 export const kebab = (key: string): string => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+/** The key of option `name` in a `clusters:` entry, or undefined when it cannot be set per cluster. */
+export function clusterEntryKey(name: string, spec: OptionSpec<unknown>): string | undefined {
+  return typeof spec.perCluster === 'string' ? spec.perCluster : spec.perCluster ? kebab(name) : undefined;
+}
+
 /**
  * Parser of a list of per-cluster settings (es-collector's `clusters:`): each entry a mapping whose
  * keys are the `perCluster` options of `specs`, spelled like their flags and parsed by their own
@@ -70,9 +75,9 @@ export function perClusterEntries<S extends OptionSpecs>(
   const byEntryKey = new Map<string, string>();
   const oldKeys = new Map<string, string>();
   for (const [name, spec] of Object.entries(specs)) {
-    const entryKey = typeof spec.perCluster === 'string' ? spec.perCluster : kebab(name);
-    if (spec.perCluster) byEntryKey.set(entryKey, name);
-    if (spec.perCluster && spec.oldClusterKey) oldKeys.set(spec.oldClusterKey, entryKey);
+    const entryKey = clusterEntryKey(name, spec);
+    if (entryKey) byEntryKey.set(entryKey, name);
+    if (entryKey && spec.oldClusterKey) oldKeys.set(spec.oldClusterKey, entryKey);
   }
   const known = `one of the keys of an entry: ${[...byEntryKey.keys()].sort().join(', ')}`;
   return (raw, context) => {
