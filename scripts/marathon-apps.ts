@@ -332,15 +332,10 @@ export interface GeneratorInput {
   clusters: ClusterSpec[];
 }
 
-/** Flag values; they win over the input file's top level. */
-export interface Overrides {
-  group?: string;
-  image?: string;
-  carbon?: string[];
-  carbonMode?: string;
-  interval?: string;
-  prefix?: string;
-}
+/** Flag values, by the top-level key each overrides (`carbon-mode`); they win over the input file. */
+export type Overrides = {
+  [key in 'group' | 'image' | 'carbon' | 'carbon-mode' | 'interval' | 'prefix']?: string | string[];
+};
 
 /** Validates the parsed input file (and flags). Throws InputError listing every problem. */
 export function parseGeneratorInput(data: unknown, overrides: Overrides = {}): GeneratorInput {
@@ -355,10 +350,10 @@ export function parseGeneratorInput(data: unknown, overrides: Overrides = {}): G
   }
   check.unknownKeys('', top, TOP_KEYS);
 
-  const pick = (flag: keyof Overrides, key: string): [string, unknown] =>
-    overrides[flag] !== undefined ? [`--${key}`, overrides[flag]] : [key, top[key]];
+  const pick = (key: keyof Overrides): [string, unknown] =>
+    overrides[key] !== undefined ? [`--${key}`, overrides[key]] : [key, top[key]];
 
-  const [groupKey, groupValue] = pick('group', 'group');
+  const [groupKey, groupValue] = pick('group');
   let group = DEFAULTS.group;
   if (groupValue !== undefined) {
     if (typeof groupValue === 'string' && isGroupId(groupValue.replace(/\/+$/, ''))) {
@@ -371,13 +366,13 @@ export function parseGeneratorInput(data: unknown, overrides: Overrides = {}): G
       );
     }
   }
-  const [imageKey, imageValue] = pick('image', 'image');
+  const [imageKey, imageValue] = pick('image');
   let image = DEFAULTS.image;
   if (imageValue !== undefined) {
     if (typeof imageValue === 'string' && /^\S+$/.test(imageValue)) image = imageValue;
     else check.fail(imageKey, imageValue, 'a Docker image reference like stoker/es-collector:0.1.0');
   }
-  const [carbonKey, carbonValue] = pick('carbon', 'carbon');
+  const [carbonKey, carbonValue] = pick('carbon');
   const carbon: string[] = [];
   if (carbonValue === undefined) {
     check.problems.push('carbon: missing: give --carbon host:port (repeatable) or a top-level "carbon" list');
@@ -389,12 +384,12 @@ export function parseGeneratorInput(data: unknown, overrides: Overrides = {}): G
     });
   }
   const defaults: AppDefaults = { ...DEFAULTS, group, image, carbon };
-  const [modeKey, modeValue] = pick('carbonMode', 'carbon-mode');
+  const [modeKey, modeValue] = pick('carbon-mode');
   if (modeValue !== undefined)
     defaults.carbonMode = check.parse(modeKey, modeValue, commonOptions.carbonMode.parse);
-  const [intervalKey, intervalValue] = pick('interval', 'interval');
+  const [intervalKey, intervalValue] = pick('interval');
   if (intervalValue !== undefined) defaults.interval = check.duration(intervalKey, intervalValue) ?? '';
-  const [prefixKey, prefixValue] = pick('prefix', 'prefix');
+  const [prefixKey, prefixValue] = pick('prefix');
   if (prefixValue !== undefined) {
     if (typeof prefixValue === 'string' && /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(prefixValue))
       defaults.prefix = prefixValue;
@@ -532,15 +527,7 @@ export function main(argv: string[], io: GeneratorIo = { out: process.stdout, er
 
   let input: GeneratorInput;
   try {
-    const { values } = parsed;
-    input = parseGeneratorInput(data, {
-      group: values.group,
-      image: values.image,
-      carbon: values.carbon,
-      carbonMode: values['carbon-mode'],
-      interval: values.interval,
-      prefix: values.prefix,
-    });
+    input = parseGeneratorInput(data, parsed.values);
   } catch (error) {
     if (!(error instanceof InputError)) throw error;
     io.err.write(`marathon-apps: ${file} is not valid:\n${error.problems.map((p) => `  ${p}\n`).join('')}`);
