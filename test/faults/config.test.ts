@@ -17,6 +17,7 @@ import {
   clusterEntryKey,
   commonOptions,
   kebab,
+  loadConfig,
   type OptionSpecs,
   runAgent,
 } from '@stoker/shared';
@@ -246,6 +247,23 @@ describe('es-collector: clusters: entries', () => {
     const specs: OptionSpecs = { ...commonOptions, ...esCollector.options };
     const keys = Object.entries(specs).flatMap(([key, spec]) => clusterEntryKey(key, spec) ?? []);
     assert.deepEqual(Object.keys(ENTRY_BAD).sort(), [...keys, 'timeout'].sort());
+  });
+  test('the old spelling timeout is read as es-timeout, with a warning naming it', () => {
+    const loaded = loadConfig(
+      { ...commonOptions, ...esCollector.options },
+      {
+        name: 'es-collector',
+        version: '0',
+        description: '',
+        env: {},
+        argv: ['--config', tempFile('old.yaml', `clusters:\n  - es: ['${seed}']\n    timeout: 3s\n`)],
+      },
+    );
+    assert.ok(loaded.kind === 'config');
+    assert.equal(loaded.config.clusters?.[0]?.esTimeout, 3000);
+    assert.deepEqual(loaded.warnings, [
+      'clusters[0].timeout: deprecated spelling; write es-timeout, like the flag',
+    ]);
   });
   for (const [key, value] of Object.entries(ENTRY_BAD)) {
     test(`clusters[1].${key} = ${JSON.stringify(value)} exits 2 naming it`, async () => {

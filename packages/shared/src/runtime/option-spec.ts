@@ -83,7 +83,7 @@ export function perClusterEntries<S extends OptionSpecs>(
   return (raw, context) => {
     if (!Array.isArray(raw) || raw.length === 0)
       throw new InvalidValue(
-        `a non-empty list of clusters, each a mapping like {name, ${kebab(required)}: ...}`,
+        `a non-empty list of clusters, each a mapping like {${kebab(required)}: ..., ...}`,
       );
     return raw.map((entry: unknown, index) => {
       if (!entry || typeof entry !== 'object' || Array.isArray(entry))
@@ -99,7 +99,8 @@ export function perClusterEntries<S extends OptionSpecs>(
         try {
           parsed[name] = specs[name]!.parse(value, context);
         } catch (error) {
-          throw error instanceof InvalidValue ? new InvalidValue(error.expected, at) : error;
+          const given = specs[name]!.secret ? '(secret)' : value;
+          throw error instanceof InvalidValue ? new InvalidValue(error.expected, { ...at, given }) : error;
         }
       }
       const value = parsed[required];
