@@ -1,4 +1,4 @@
-import { commonOptions, option as opt, parsers, perClusterEntries } from '@stoker/shared';
+import { commonOptions, option as opt, parsers, perCluster, perClusterEntries } from '@stoker/shared';
 import { API_NAMES, type ApiName } from './collectors/api.js';
 import { NAMING_SCHEMES } from './naming/index.js';
 
@@ -6,15 +6,14 @@ const path = parsers.string({ nonEmpty: true });
 const envVarName = parsers.envVarName();
 const globs = parsers.list(parsers.string({ nonEmpty: true }));
 
-/** Everything but `clusters:`, whose entries may set those marked `perCluster`. */
-const settings = {
+/** What one cluster may set: flags (for a single cluster), file keys, and keys of a `clusters:` entry. */
+const clusterSettings = perCluster({
   es: opt({
     describe:
       'seed URL; repeat for several. On failure the next seed is tried within the same cycle; the seed that answered is tried first next time. `user:pass@` in the URL becomes basic auth and is never logged.',
     parse: parsers.list(parsers.url()),
     defaultText: '`http://127.0.0.1:9200`',
     array: true,
-    perCluster: true,
   }),
   cluster: opt({
     describe:
@@ -29,20 +28,17 @@ const settings = {
     parse: parsers.boolean(),
     default: false,
     boolean: true,
-    perCluster: true,
   }),
   naming: opt({
     describe: `naming scheme (below): \`${Object.keys(NAMING_SCHEMES).join('`, `')}\``,
     parse: parsers.keyOf(NAMING_SCHEMES),
     default: 'default',
-    perCluster: true,
   }),
   apis: opt({
     describe: `APIs to poll, comma separated: \`${API_NAMES.join(', ')}\``,
     parse: parsers.list(parsers.oneOf<ApiName>(API_NAMES)),
     default: API_NAMES,
     defaultText: 'all',
-    perCluster: true,
   }),
   indicesInclude: opt({
     describe: 'report per-index stats only for indices matching these globs (repeatable; `*`, `?`)',
@@ -50,21 +46,18 @@ const settings = {
     default: [],
     defaultText: 'all',
     array: true,
-    perCluster: true,
   }),
   indicesExclude: opt({
     describe: 'never report indices matching these globs per index (repeatable)',
     parse: globs,
     default: [],
     array: true,
-    perCluster: true,
   }),
   indicesTop: opt({
     describe:
       'report at most this many indices (after rollup), largest store first; the rest are counted in `collector.indices_dropped`. `_all` is always sent.',
     parse: parsers.integer({ min: 0, max: 100_000 }),
     default: 100,
-    perCluster: true,
   }),
   indicesRollup: opt({
     describe:
@@ -72,22 +65,55 @@ const settings = {
     parse: parsers.boolean(),
     default: true,
     boolean: true,
-    perCluster: true,
   }),
   healthLevelIndices: opt({
     describe: 'also per-index health (`_cluster/health?level=indices`)',
     parse: parsers.boolean(),
     default: false,
     boolean: true,
-    perCluster: true,
   }),
   esTimeout: opt({
     describe: "timeout of one request to one seed. A cycle's deadline is its interval.",
     parse: parsers.duration({ minMs: 100, maxMs: 600_000 }),
     default: '5s',
-    perCluster: true,
     oldClusterKey: 'timeout',
   }),
+  username: opt({
+    describe: 'basic auth user; the password from `--password-env` or `--password-file`',
+    parse: parsers.string({ nonEmpty: true }),
+  }),
+  passwordEnv: opt({
+    describe: 'environment variable holding the basic auth password',
+    parse: envVarName,
+  }),
+  passwordFile: opt({ describe: 'file holding the basic auth password', parse: path }),
+  apiKeyEnv: opt({
+    describe: 'environment variable holding an API key, sent as `Authorization: ApiKey <base64 id:key>`',
+    parse: envVarName,
+  }),
+  apiKeyFile: opt({ describe: 'file holding an API key', parse: path }),
+  bearerTokenEnv: opt({
+    describe: 'environment variable holding a token, sent as `Authorization: Bearer <token>`',
+    parse: envVarName,
+  }),
+  bearerTokenFile: opt({ describe: 'file holding a bearer token', parse: path }),
+  ca: opt({
+    describe: 'PEM file of the CA(s) that signed the cluster certificate',
+    parse: path,
+  }),
+  cert: opt({ describe: 'PEM client certificate (with `--key`)', parse: path }),
+  key: opt({ describe: 'PEM client key (with `--cert`)', parse: path }),
+  insecure: opt({
+    describe: 'do not verify the server certificate',
+    parse: parsers.boolean(),
+    default: false,
+    boolean: true,
+  }),
+});
+
+/** es-collector's own options, beside the common ones (carbon, prefix, interval, once, ...). */
+export const esOptions = {
+  ...clusterSettings,
   maxConcurrentClusters: opt({
     describe: 'clusters polled at the same time',
     parse: parsers.integer({ min: 1, max: 1000 }),
@@ -98,52 +124,10 @@ const settings = {
     parse: parsers.bytes({ min: 1024 }),
     default: '256MiB',
   }),
-  username: opt({
-    describe: 'basic auth user; the password from `--password-env` or `--password-file`',
-    parse: parsers.string({ nonEmpty: true }),
-    perCluster: true,
-  }),
-  passwordEnv: opt({
-    describe: 'environment variable holding the basic auth password',
-    parse: envVarName,
-    perCluster: true,
-  }),
-  passwordFile: opt({ describe: 'file holding the basic auth password', parse: path, perCluster: true }),
-  apiKeyEnv: opt({
-    describe: 'environment variable holding an API key, sent as `Authorization: ApiKey <base64 id:key>`',
-    parse: envVarName,
-    perCluster: true,
-  }),
-  apiKeyFile: opt({ describe: 'file holding an API key', parse: path, perCluster: true }),
-  bearerTokenEnv: opt({
-    describe: 'environment variable holding a token, sent as `Authorization: Bearer <token>`',
-    parse: envVarName,
-    perCluster: true,
-  }),
-  bearerTokenFile: opt({ describe: 'file holding a bearer token', parse: path, perCluster: true }),
-  ca: opt({
-    describe: 'PEM file of the CA(s) that signed the cluster certificate',
-    parse: path,
-    perCluster: true,
-  }),
-  cert: opt({ describe: 'PEM client certificate (with `--key`)', parse: path, perCluster: true }),
-  key: opt({ describe: 'PEM client key (with `--cert`)', parse: path, perCluster: true }),
-  insecure: opt({
-    describe: 'do not verify the server certificate',
-    parse: parsers.boolean(),
-    default: false,
-    boolean: true,
-    perCluster: true,
-  }),
-};
-
-/** es-collector's own options, beside the common ones (carbon, prefix, interval, once, ...). */
-export const esOptions = {
-  ...settings,
   clusters: opt({
     describe:
-      'config file only: a list of clusters, one job each; an entry holds `name`, `es` and any option marked per cluster, spelled like its flag; what it leaves out comes from the top level',
-    parse: perClusterEntries({ ...commonOptions, ...settings }, 'es'),
+      'config file only: clusters, one job each; an entry sets what one cluster may, keyed like the flags',
+    parse: perClusterEntries({ ...commonOptions, ...clusterSettings }, 'es'),
     fileOnly: true,
   }),
 };

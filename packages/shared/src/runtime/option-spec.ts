@@ -57,6 +57,15 @@ export type ConfigOf<S extends OptionSpecs> = {
 };
 
 export const kebab = (key: string): string => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+/** `specs`, each settable per cluster too (under its flag's name unless it names a key of its own). */
+export function perCluster<S extends OptionSpecs>(specs: S): S {
+  const marked = Object.entries(specs).map(([name, spec]) => [
+    name,
+    { ...spec, perCluster: spec.perCluster ?? true },
+  ]);
+  return Object.fromEntries(marked) as S;
+}
+
 /** The key of option `name` in a `clusters:` entry, or undefined when it cannot be set per cluster. */
 export function clusterEntryKey(name: string, spec: OptionSpec<unknown>): string | undefined {
   return typeof spec.perCluster === 'string' ? spec.perCluster : spec.perCluster ? kebab(name) : undefined;
