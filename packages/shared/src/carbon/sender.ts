@@ -22,6 +22,8 @@ export interface SenderStats {
   linesQueued: number;
   linesSent: number;
   linesDroppedQueueFull: number;
+  /** When a queue last dropped lines (Date.now()), if ever. */
+  lastDropAtMs: number | undefined;
   queueBytes: number;
   queueBytesMax: number;
   reconnects: number;
@@ -179,10 +181,16 @@ export class CarbonSender {
       linesQueued: this.lanes.reduce((sum, lane) => sum + lane.queue.length, 0),
       linesSent: this.lanes.reduce((sum, lane) => sum + lane.sent, 0),
       linesDroppedQueueFull: this.lanes.reduce((sum, lane) => sum + lane.queue.droppedLines, 0),
+      lastDropAtMs: latest(this.lanes.map((lane) => lane.queue.lastDropAtMs)),
       queueBytes: this.queueBytes,
       queueBytesMax: this.queueBytesMax,
       reconnects: this.links.reduce((sum, link) => sum + link.reconnects, 0),
       destinations,
     };
   }
+}
+
+function latest(times: ReadonlyArray<number | undefined>): number | undefined {
+  const known = times.filter((time): time is number => time !== undefined);
+  return known.length > 0 ? Math.max(...known) : undefined;
 }

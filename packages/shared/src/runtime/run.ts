@@ -7,6 +7,7 @@ import { CarbonSender } from '../carbon/sender.js';
 import { tagSuffix } from '../carbon/tags.js';
 import type { AgentDefinition } from './agent-definition.js';
 import { ConfigError, type ConfigOf, loadConfig, type OptionSpecs } from './config.js';
+import { EventLoopWatch } from './event-loop-watch.js';
 import { type Health, startHttpEndpoint } from './http.js';
 import type { Agent, Cycle, Job } from './job.js';
 import { createLogger } from './log.js';
@@ -100,6 +101,7 @@ class Runtime<S extends OptionSpecs> {
   private readonly dropped: Record<DropReason, number> = { non_finite: 0, too_long: 0 };
   private readonly startedAtMs = Date.now();
   private shuttingDown = false;
+  private readonly loopWatch = new EventLoopWatch();
 
   constructor(
     private readonly definition: AgentDefinition<S>,
@@ -290,24 +292,43 @@ class Runtime<S extends OptionSpecs> {
     }
   }
 
+  /**
+   * 503 only for what a restart would cure: a job whose cycles stopped, an event loop blocked for
+   * seconds, a shutdown under way. Carbon away, a queue dropping or a cluster down only degrade
+   * (200): a restart cannot bring carbon back and would throw away what the agent keeps for it.
+   */
   private health(): Health {
-    const reasons: string[] = [];
+    const stuck: string[] = [];
+    const degraded: string[] = [];
     const now = Date.now();
     for (const job of this.agent.jobs) {
       const state = this.states.get(job.name)!;
       const stallMs = 3 * job.intervalMs + job.timeoutMs;
       const lastRun = state.last_start ? Date.parse(state.last_start) : this.startedAtMs;
       if (now - lastRun > stallMs)
-        reasons.push(`job ${job.name}: no cycle for ${Math.round((now - lastRun) / 1000)} s`);
+        stuck.push(`job ${job.name}: no cycle for ${Math.round((now - lastRun) / 1000)} s`);
+      else if (state.last_result === 'error')
+        degraded.push(
+          `job ${job.name}: last ${state.consecutive_failures} cycle(s) failed: ${state.last_error}`,
+        );
     }
+    const stallMs = this.loopWatch.longestStallMs;
+    if (stallMs >= LOOP_STALL_MS)
+      stuck.push(`event loop blocked for ${(stallMs / 1000).toFixed(1)} s within the last minute`);
+    if (this.shuttingDown) stuck.push('shutting down');
     const stats = this.sender.stats();
-    if (!this.sender.reachable && stats.queueBytes >= 0.9 * stats.queueBytesMax) {
-      reasons.push(
-        `carbon unreachable (${stats.destinations.map((d) => `${d.name}: ${d.lastError ?? 'down'}`).join('; ')}) and the queue is full (${stats.queueBytes} of ${stats.queueBytesMax} bytes): oldest lines are being dropped`,
-      );
+    for (const destination of stats.destinations) {
+      if (!destination.connected)
+        degraded.push(
+          `carbon ${destination.name} unreachable (${destination.lastError ?? 'connecting'}): ${destination.queueBytes} bytes queued`,
+        );
     }
-    if (this.shuttingDown) reasons.push('shutting down');
-    return { healthy: reasons.length === 0, reasons };
+    if (stats.lastDropAtMs !== undefined && now - stats.lastDropAtMs < 3 * this.config.interval)
+      degraded.push(
+        `queue full: oldest lines being dropped (${stats.linesDroppedQueueFull} since start; ${stats.queueBytes} of ${stats.queueBytesMax} bytes queued)`,
+      );
+    const status = stuck.length > 0 ? 'unhealthy' : degraded.length > 0 ? 'degraded' : 'ok';
+    return { status, reasons: [...stuck, ...degraded] };
   }
 
   private status(): unknown {
@@ -360,6 +381,9 @@ class Runtime<S extends OptionSpecs> {
     return 0;
   }
 }
+
+/** An event loop blocked this long is stuck: the agent cannot collect or send meanwhile. */
+const LOOP_STALL_MS = 5000;
 
 /** Lines handed to the sender at a time when a cycle is queued (about 1 MiB). */
 const SLICE_LINES = 16_384;
