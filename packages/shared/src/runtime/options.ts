@@ -81,6 +81,21 @@ export const commonOptions = {
     parse: parsers.bytes({ min: 1024 }),
     default: 64 * 1024 * 1024,
   }),
+  spoolDir: opt({
+    describe:
+      'Directory of the disk spool behind each send queue (carbon away or queue full: lines go to disk, sent oldest first when carbon is back, replayed after a restart); unset: memory only',
+    parse: parsers.string({ nonEmpty: true }),
+  }),
+  spoolSize: opt({
+    describe: 'Bound of the spool per destination; past it the oldest segments are dropped and counted',
+    parse: parsers.bytes({ min: 64 * 1024 }),
+    default: 1024 * 1024 * 1024,
+  }),
+  spoolFsync: opt({
+    describe: 'How often spooled lines are made durable (fdatasync): the most a crash or kill -9 can lose',
+    parse: parsers.duration({ minMs: 10 }),
+    default: 1000,
+  }),
   connectTimeout: opt({
     describe: 'Carbon connect timeout',
     parse: parsers.duration({ minMs: 100 }),

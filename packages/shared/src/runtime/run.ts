@@ -4,6 +4,7 @@ import { LeafNames } from '../carbon/leaf-names.js';
 import { alignTimestamp, type DropReason, LineBatch } from '../carbon/lines.js';
 import { parsePrefix } from '../carbon/segments.js';
 import { CarbonSender } from '../carbon/sender.js';
+import { SpoolInUseError } from '../carbon/spool-lock.js';
 import { tagSuffix } from '../carbon/tags.js';
 import type { AgentDefinition } from './agent-definition.js';
 import { ConfigError, type ConfigOf, loadConfig, type OptionSpecs } from './config.js';
@@ -80,7 +81,21 @@ export async function runAgent<S extends OptionSpecs>(
     log.fatal({ err: error }, 'agent failed to start');
     return 1;
   }
-  const runtime = new Runtime(definition, config, agent, log);
+  let runtime: Runtime<S>;
+  try {
+    runtime = new Runtime(definition, config, agent, log);
+  } catch (error) {
+    await agent.close?.();
+    if (!(error instanceof SpoolInUseError)) throw error;
+    return configFailure(
+      definition.name,
+      new ConfigError(
+        '--spool-dir',
+        config.spoolDir,
+        `a directory no other running agent uses: ${error.message}`,
+      ),
+    );
+  }
   return runtime.run();
 }
 
@@ -116,6 +131,9 @@ class Runtime<S extends OptionSpecs> {
       mode: config.carbonMode,
       protocol: config.output === 'stdout' ? 'stdout' : config.carbonProtocol,
       queueBytes: config.queueSize,
+      ...(config.spoolDir === undefined
+        ? {}
+        : { spool: { dir: config.spoolDir, maxBytes: config.spoolSize, fsyncMs: config.spoolFsync } }),
       connectTimeoutMs: config.connectTimeout,
       log,
     });
@@ -320,13 +338,17 @@ class Runtime<S extends OptionSpecs> {
     for (const destination of stats.destinations) {
       if (!destination.connected)
         degraded.push(
-          `carbon ${destination.name} unreachable (${destination.lastError ?? 'connecting'}): ${destination.queueBytes} bytes queued`,
+          `carbon ${destination.name} unreachable (${destination.lastError ?? 'connecting'}): ${destination.queueBytes} bytes queued${destination.spoolBytes === undefined ? '' : `, ${destination.spoolBytes} bytes spooled on disk`}`,
         );
     }
     if (stats.lastDropAtMs !== undefined && now - stats.lastDropAtMs < 3 * this.config.interval)
       degraded.push(
-        `queue full: oldest lines being dropped (${stats.linesDroppedQueueFull} since start; ${stats.queueBytes} of ${stats.queueBytesMax} bytes queued)`,
+        stats.spool
+          ? `spool full: oldest segments being dropped (${stats.spool.droppedBytes} bytes since start; ${stats.linesDroppedQueueFull} lines dropped from memory queues while the disk refused writes)`
+          : `queue full: oldest lines being dropped (${stats.linesDroppedQueueFull} since start; ${stats.queueBytes} of ${stats.queueBytesMax} bytes queued)`,
       );
+    if (stats.spool && !stats.spool.writable)
+      degraded.push(`spool ${this.config.spoolDir} refuses writes: lines kept in memory only`);
     const status = stuck.length > 0 ? 'unhealthy' : degraded.length > 0 ? 'degraded' : 'ok';
     return { status, reasons: [...stuck, ...degraded] };
   }
@@ -353,6 +375,20 @@ class Runtime<S extends OptionSpecs> {
         lines_sent: stats.linesSent,
         reconnects: stats.reconnects,
         destinations: stats.destinations,
+        ...(stats.spool
+          ? {
+              spool: {
+                dir: this.config.spoolDir,
+                bytes: stats.spool.bytes,
+                bytes_max: this.config.spoolSize,
+                segments: stats.spool.segments,
+                replayed_lines: stats.spool.replayedLines,
+                dropped_bytes: stats.spool.droppedBytes,
+                corrupt_records: stats.spool.corruptRecords,
+                writable: stats.spool.writable,
+              },
+            }
+          : {}),
       },
       dropped_lines: { queue_full: stats.linesDroppedQueueFull, ...this.dropped },
       ...(this.agent.status ? { [this.definition.name]: this.agent.status() } : {}),
@@ -371,13 +407,18 @@ class Runtime<S extends OptionSpecs> {
     );
     const stats = this.sender.stats();
     const counts = { lines_sent: stats.linesSent, dropped_queue_full: stats.linesDroppedQueueFull };
+    const spooled = await this.sender.close();
     if (flushed) this.log.info(counts, 'queue flushed; bye');
+    else if (spooled === stats.linesQueued)
+      this.log.info(
+        { ...counts, spooled_lines: spooled },
+        'grace period over: what was queued is kept in the spool; bye',
+      );
     else
       this.log.warn(
-        { ...counts, lost_lines: stats.linesQueued },
+        { ...counts, lost_lines: stats.linesQueued - spooled },
         'grace period over: lines still queued are lost',
       );
-    await this.sender.close();
     return 0;
   }
 }
