@@ -66,8 +66,8 @@ async function startRecordingSink(
         const name = line.slice(0, space);
         if (!sample.test(name)) continue;
         const [value, ts] = line.slice(space + 1).split(' ');
-        let series = points.get(name);
-        if (!series) points.set(name, (series = new Map()));
+        const series = points.get(name) ?? new Map<number, number>();
+        points.set(name, series);
         series.set(Number(ts), Number(value));
       }
     });
