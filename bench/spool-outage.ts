@@ -54,7 +54,8 @@ if (runEs) {
       `es-collector (${flags.nodes} nodes, ${flags.indices} indices)`,
       await runSpoolOutage({
         cli: 'packages/es-collector/src/cli.ts',
-        args: ['--es', cluster.url, '--cluster', 'big', '--indices-top', flags.indices!],
+        // 30 minutes of a 200-node cluster (9.5 MB a cycle) is about 1.7 GB: the bound must hold them.
+        args: ['--es', cluster.url, '--cluster', 'big', '--spool-size', '2GiB'],
         sample:
           '^es\\.big\\.(nodes\\.instance-0000000005-00[1-3]\\.|indices\\.bench-000[1-5]\\.|cluster\\.|collector\\.)',
         intervalMs: 10_000,
