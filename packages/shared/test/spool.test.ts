@@ -14,7 +14,7 @@ import {
   truncateSync,
   writeFileSync,
 } from 'node:fs';
-import { type AddressInfo, createServer } from 'node:net';
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -209,8 +209,64 @@ describe('Spool', () => {
   });
 });
 
-async function until(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 200 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 25));
+describe('CarbonSender with a spool', () => {
+  test('live lines go first: a cycle pushed while hours of backlog wait reaches carbon before the backlog ends, and the backlog all arrives', async (t) => {
+    const top = freshDir();
+    const parts: Buffer[] = [];
+    let receivedBytes = 0;
+    let reading: Socket | undefined;
+    const sink = createServer((socket) => {
+      reading = socket;
+      // Carbon slow at first: the backlog backs up into the socket (flow control).
+      socket.pause();
+      socket.on('data', (data) => {
+        parts.push(data);
+        receivedBytes += data.length;
+      });
+    });
+    await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
+    t.after(() => sink.close());
+    const port = (sink.address() as AddressInfo).port;
+    // A backlog of 40 MB left by an earlier run, in this destination's spool directory.
+    const backlog = new Spool({
+      dir: join(top, `127.0.0.1_${port}`),
+      maxBytes: 1 << 30,
+      log: capturedLog().log,
+    });
+    const backlogLines = 1_000_000;
+    for (let first = 0; first < backlogLines; first += 1000) backlog.append(chunk(first, 1000), 1000);
+    backlog.close();
+    const sender = new CarbonSender({
+      destinations: [{ host: '127.0.0.1', port }],
+      mode: 'replicate',
+      protocol: 'tcp',
+      queueBytes: 1 << 20,
+      spool: { dir: top, maxBytes: 1 << 30, fsyncMs: 1000 },
+      connectTimeoutMs: 1000,
+      log: capturedLog().log,
+    });
+    await until(() => sender.reachable && reading !== undefined);
+    const live = Buffer.from('live.cycle 1 1700000010\n');
+    sender.send(live, 1);
+    reading!.resume();
+    await until(() => receivedBytes >= backlogLines * line(0).length + live.length, 60_000);
+    await sender.close();
+    reading!.destroy();
+    const text = Buffer.concat(parts).toString('latin1');
+    const liveAt = text.indexOf('live.cycle');
+    assert.ok(liveAt >= 0, 'the live line arrived');
+    assert.ok(
+      liveAt < text.lastIndexOf(line(backlogLines - 1)) / 4,
+      `the live line came early, at byte ${liveAt} of ${text.length}, not behind the backlog`,
+    );
+    assert.equal(text.split('\n').length - 1, backlogLines + 1, 'every backlog line arrived too');
+    assert.equal(sender.stats().spool?.replayedLines, backlogLines);
+  });
+});
+
+async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
 }
 
 describe('spool lock', () => {
