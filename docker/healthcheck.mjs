@@ -1,4 +1,6 @@
 // The images' HEALTHCHECK: exit 0 when this container's agent answers GET /healthz with 2xx, else 1.
+// A "degraded" agent (carbon away, a cluster down) answers 200 and passes: restarting it would not
+// help; its reasons are printed so `docker inspect` shows them.
 // Slim images have no curl, and node is there anyway. The port is found the way the agent finds it:
 // --http-port on the agent's command line (PID 1), then STOKER_HTTP_PORT, then PORT0 (Marathon's, or
 // the image's default).
@@ -28,6 +30,7 @@ try {
   const response = await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(4000) });
   const body = await response.text();
   if (!response.ok) console.error(`healthcheck: /healthz answered ${response.status}: ${body.trim()}`);
+  else if (!/"status":\s*"ok"/.test(body)) console.error(`healthcheck: ${body.trim()}`);
   process.exit(response.ok ? 0 : 1);
 } catch (error) {
   console.error(`healthcheck: GET http://127.0.0.1:${port}/healthz failed: ${error.cause?.message ?? error}`);

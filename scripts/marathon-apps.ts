@@ -142,6 +142,10 @@ export function esCollectorApp(cluster: ClusterSpec, defaults: AppDefaults): Mar
   };
   if (defaults.carbonMode) env.STOKER_CARBON_MODE = defaults.carbonMode;
   env.STOKER_INTERVAL = cluster.interval ?? defaults.interval;
+  // In the container's own file system: it keeps what carbon misses through an outage of any length
+  // (up to --spool-size, 1 GiB), but a relaunch, on this host or another, starts a new container
+  // without it. A host path would pin nothing either: the task may land anywhere.
+  env.STOKER_SPOOL_DIR = '/tmp/stoker-spool';
   if (defaults.prefix !== undefined) env.STOKER_PREFIX = defaults.prefix;
   const naming = cluster.naming ?? defaults.naming;
   if (naming) env.STOKER_NAMING = naming;

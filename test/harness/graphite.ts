@@ -226,7 +226,16 @@ export interface CarbonCache {
  * Starts a private carbon-cache. Default retentions '1s:1h,10s:1d': per-second resolution lets tests send
  * several points a second apart without them being averaged into one slot.
  */
-export async function startCarbonCache(opts: { retentions?: string } = {}): Promise<CarbonCache> {
+export async function startCarbonCache(
+  opts: {
+    retentions?: string;
+    /**
+     * Regular expressions: only metrics matching one are stored (carbon's own whitelist). A test that
+     * sends a big cluster's 100,000 series a cycle keeps a sample of them, so whisper keeps up.
+     */
+    whitelist?: readonly string[];
+  } = {},
+): Promise<CarbonCache> {
   const root = await makeTempRoot('graphite-carbon-');
   const confDir = path.join(root, 'conf');
   const storageDir = path.join(root, 'storage');
@@ -274,9 +283,12 @@ export async function startCarbonCache(opts: { retentions?: string } = {}): Prom
       `PICKLE_RECEIVER_PORT = ${picklePort}`,
       `CACHE_QUERY_INTERFACE = ${HOST}`,
       `CACHE_QUERY_PORT = ${cacheQueryPort}`,
+      `USE_WHITELIST = ${opts.whitelist ? 'True' : 'False'}`,
       '',
     ].join('\n'),
   );
+  // Carbon reads its whitelist from CONF_DIR (WHITELISTS_DIR only holds the aggregator's lists).
+  if (opts.whitelist) await writeFile(path.join(confDir, 'whitelist.conf'), `${opts.whitelist.join('\n')}\n`);
   const retentions = opts.retentions ?? '1s:1h,10s:1d';
   await writeFile(
     path.join(confDir, 'storage-schemas.conf'),

@@ -221,6 +221,7 @@ describe('HTTP endpoint', () => {
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
       assert.equal(health?.status, 503);
+      assert.equal(health?.body.status, 'unhealthy');
       assert.match(health?.body.reasons.join(' '), /job job0: no cycle for \d+ s/);
       const status = (await agent.get('/status')).body;
       assert.ok(status.jobs.job0.skipped_ticks > 0, 'a slow cycle skips ticks and counts them');
@@ -231,6 +232,20 @@ describe('HTTP endpoint', () => {
         Date.now() - started < 6000,
         'a cycle that ignores its abort signal does not hold up the shutdown',
       );
+    }
+  });
+
+  test('/healthz is 200 "degraded" with the reason while a job fails its cycles (a restart would not help)', async () => {
+    const httpPort = await freePort();
+    const agent = startAgent(AGENT, ['--output', 'stdout', '--interval', '1s', '--fail'], { httpPort });
+    try {
+      await agent.waitForStatus((s) => s.jobs?.job0?.errors >= 1);
+      const health = await agent.get('/healthz');
+      assert.equal(health.status, 200);
+      assert.equal(health.body.status, 'degraded');
+      assert.match(health.body.reasons.join(' '), /job job0: last \d+ cycle\(s\) failed: told to fail/);
+    } finally {
+      assert.equal(await agent.stop(), 0);
     }
   });
 

@@ -309,11 +309,13 @@ describe('container-collector app (rules the schema cannot check)', () => {
     );
   });
 
-  test("read-only volumes for the Docker socket, the host's cgroups and /proc, where the agent looks", () => {
+  test("read-only volumes for the Docker socket, the host's cgroups and /proc, where the agent looks; the spool on a host path", () => {
     const volumes: Array<{ hostPath: string; containerPath: string; mode: string }> = app.container.volumes;
-    for (const volume of volumes) assert.equal(volume.mode, 'RO', volume.hostPath);
+    const spool = '/var/lib/stoker/container-collector';
+    for (const volume of volumes)
+      assert.equal(volume.mode, volume.hostPath === spool ? 'RW' : 'RO', volume.hostPath);
     const byHost = new Map(volumes.map((volume) => [volume.hostPath, volume.containerPath]));
-    assert.deepEqual([...byHost.keys()].sort(), ['/proc', '/sys/fs/cgroup', '/var/run/docker.sock']);
+    assert.deepEqual([...byHost.keys()].sort(), ['/proc', '/sys/fs/cgroup', spool, '/var/run/docker.sock']);
 
     const env = { ...app.env, PORT0: '31007', HOST: 'agent-3.example.internal' };
     const config = loadAgentConfig({ ...commonOptions, ...containerCollector.options }, env) as any;
@@ -322,6 +324,9 @@ describe('container-collector app (rules the schema cannot check)', () => {
     assert.equal(config.docker, `unix://${byHost.get('/var/run/docker.sock')}`);
     assert.equal(config.hostName, 'agent-3.example.internal', "host segment from Marathon's $HOST");
     assert.equal(config.httpPort, 31007);
+    // The spool outlives a restart of the task: it sits on the host, where the next task (same host:
+    // hostname UNIQUE) finds and replays it.
+    assert.equal(config.spoolDir, byHost.get(spool));
   });
 });
 

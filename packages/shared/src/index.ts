@@ -7,6 +7,8 @@ export * from './carbon/links.js';
 export * from './carbon/queue.js';
 export * from './carbon/segments.js';
 export * from './carbon/sender.js';
+export * from './carbon/spool.js';
+export * from './carbon/spool-lock.js';
 export * from './carbon/tags.js';
 export * from './rates.js';
 export * from './runtime/agent-definition.js';

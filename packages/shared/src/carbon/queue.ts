@@ -52,6 +52,8 @@ export class LineQueue {
   private spare: Buffer | undefined;
   /** Lines dropped because the queue was full (oldest first), since start. */
   droppedLines = 0;
+  /** When lines were last dropped (Date.now()), if ever. */
+  lastDropAtMs: number | undefined;
 
   constructor(readonly maxBytes: number) {
     if (!(maxBytes > 0)) throw new Error('queue bound must be positive');
@@ -177,6 +179,7 @@ export class LineQueue {
       this.queuedBytes -= cut - block.start;
       this.queuedLines -= dropped;
       this.droppedLines += dropped;
+      this.lastDropAtMs = Date.now();
       block.start = cut;
       block.lines -= dropped;
       this.releaseDrained();

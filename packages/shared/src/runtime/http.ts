@@ -1,8 +1,15 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+/**
+ * Liveness for an orchestrator that restarts what fails it: `unhealthy` (503) only when a restart
+ * would help (the agent's own work is stuck); `degraded` (200) for trouble a restart cannot fix and
+ * would only make worse (carbon away, a queue dropping, a cluster down), so Marathon never throws
+ * away what the agent is keeping for carbon.
+ */
 export interface Health {
-  healthy: boolean;
+  status: 'ok' | 'degraded' | 'unhealthy';
+  /** Why the agent is unhealthy or degraded, what makes it unhealthy first. */
   reasons: string[];
 }
 
@@ -25,10 +32,7 @@ export async function startHttpEndpoint(
     const routes: Record<string, () => [number, unknown]> = {
       '/healthz': () => {
         const health = options.health();
-        return [
-          health.healthy ? 200 : 503,
-          { status: health.healthy ? 'ok' : 'unhealthy', reasons: health.reasons },
-        ];
+        return [health.status === 'unhealthy' ? 503 : 200, health];
       },
       '/status': () => [200, options.status()],
     };

@@ -80,9 +80,25 @@ export const commonOptions = {
     default: '0.0.0.0',
   }),
   queueSize: opt({
-    describe: 'bound of each send queue; when full the oldest lines are dropped and counted',
+    describe:
+      'bound of each send queue in memory; when full (and without a spool) the oldest lines are dropped and counted',
     parse: parsers.bytes({ min: 1024 }),
     default: '64MiB',
+  }),
+  spoolDir: opt({
+    describe: 'directory of the disk spool behind the queues (see "The spool" below); unset: memory only',
+    defaultText: 'none',
+    parse: parsers.string({ nonEmpty: true }),
+  }),
+  spoolSize: opt({
+    describe: "bound of each destination's spool; past it the oldest segments are dropped and counted",
+    parse: parsers.bytes({ min: 64 * 1024 }),
+    default: '1GiB',
+  }),
+  spoolFsync: opt({
+    describe: 'how often spooled lines are made durable (`fdatasync`): what a host crash can lose',
+    parse: parsers.duration({ minMs: 10 }),
+    default: '1s',
   }),
   connectTimeout: opt({
     describe: 'carbon connect timeout',

@@ -4,9 +4,11 @@ import { LeafNames } from '../carbon/leaf-names.js';
 import { alignTimestamp, type DropReason, LineBatch } from '../carbon/lines.js';
 import { parsePrefix } from '../carbon/segments.js';
 import { CarbonSender } from '../carbon/sender.js';
+import { SpoolInUseError } from '../carbon/spool-lock.js';
 import { tagSuffix } from '../carbon/tags.js';
 import type { AgentDefinition } from './agent-definition.js';
 import { ConfigError, loadConfig } from './config.js';
+import { EventLoopWatch } from './event-loop-watch.js';
 import { type Health, startHttpEndpoint } from './http.js';
 import type { Agent, Cycle, Job } from './job.js';
 import { createLogger } from './log.js';
@@ -82,7 +84,21 @@ export async function runAgent<S extends OptionSpecs>(
     log.fatal({ err: error }, 'agent failed to start');
     return 1;
   }
-  const runtime = new Runtime(definition, config, agent, log);
+  let runtime: Runtime<S>;
+  try {
+    runtime = new Runtime(definition, config, agent, log);
+  } catch (error) {
+    await agent.close?.();
+    if (!(error instanceof SpoolInUseError)) throw error;
+    return configFailure(
+      definition.name,
+      new ConfigError(
+        '--spool-dir',
+        config.spoolDir,
+        `a directory no other running agent uses: ${error.message}`,
+      ),
+    );
+  }
   return runtime.run();
 }
 
@@ -103,6 +119,7 @@ class Runtime<S extends OptionSpecs> {
   private readonly dropped: Record<DropReason, number> = { non_finite: 0, too_long: 0 };
   private readonly startedAtMs = Date.now();
   private shuttingDown = false;
+  private readonly loopWatch = new EventLoopWatch();
 
   constructor(
     private readonly definition: AgentDefinition<S>,
@@ -117,6 +134,9 @@ class Runtime<S extends OptionSpecs> {
       mode: config.carbonMode,
       protocol: config.output === 'stdout' ? 'stdout' : config.carbonProtocol,
       queueBytes: config.queueSize,
+      ...(config.spoolDir === undefined
+        ? {}
+        : { spool: { dir: config.spoolDir, maxBytes: config.spoolSize, fsyncMs: config.spoolFsync } }),
       connectTimeoutMs: config.connectTimeout,
       log,
     });
@@ -293,24 +313,47 @@ class Runtime<S extends OptionSpecs> {
     }
   }
 
+  /**
+   * 503 only for what a restart would cure: a job whose cycles stopped, an event loop blocked for
+   * seconds, a shutdown under way. Carbon away, a queue dropping or a cluster down only degrade
+   * (200): a restart cannot bring carbon back and would throw away what the agent keeps for it.
+   */
   private health(): Health {
-    const reasons: string[] = [];
+    const stuck: string[] = [];
+    const degraded: string[] = [];
     const now = Date.now();
     for (const job of this.agent.jobs) {
       const state = this.states.get(job.name)!;
       const stallMs = 3 * job.intervalMs + job.timeoutMs;
       const lastRun = state.last_start ? Date.parse(state.last_start) : this.startedAtMs;
       if (now - lastRun > stallMs)
-        reasons.push(`job ${job.name}: no cycle for ${Math.round((now - lastRun) / 1000)} s`);
+        stuck.push(`job ${job.name}: no cycle for ${Math.round((now - lastRun) / 1000)} s`);
+      else if (state.last_result === 'error')
+        degraded.push(
+          `job ${job.name}: last ${state.consecutive_failures} cycle(s) failed: ${state.last_error}`,
+        );
     }
+    const stallMs = this.loopWatch.longestStallMs;
+    if (stallMs >= LOOP_STALL_MS)
+      stuck.push(`event loop blocked for ${(stallMs / 1000).toFixed(1)} s within the last minute`);
+    if (this.shuttingDown) stuck.push('shutting down');
     const stats = this.sender.stats();
-    if (!this.sender.reachable && stats.queueBytes >= 0.9 * stats.queueBytesMax) {
-      reasons.push(
-        `carbon unreachable (${stats.destinations.map((d) => `${d.name}: ${d.lastError ?? 'down'}`).join('; ')}) and the queue is full (${stats.queueBytes} of ${stats.queueBytesMax} bytes): oldest lines are being dropped`,
-      );
+    for (const destination of stats.destinations) {
+      if (!destination.connected)
+        degraded.push(
+          `carbon ${destination.name} unreachable (${destination.lastError ?? 'connecting'}): ${destination.queueBytes} bytes queued${destination.spoolBytes === undefined ? '' : `, ${destination.spoolBytes} bytes spooled on disk`}`,
+        );
     }
-    if (this.shuttingDown) reasons.push('shutting down');
-    return { healthy: reasons.length === 0, reasons };
+    if (stats.lastDropAtMs !== undefined && now - stats.lastDropAtMs < 3 * this.config.interval)
+      degraded.push(
+        stats.spool
+          ? `spool full: oldest segments being dropped (${stats.spool.droppedBytes} bytes since start; ${stats.linesDroppedQueueFull} lines dropped from memory queues while the disk refused writes)`
+          : `queue full: oldest lines being dropped (${stats.linesDroppedQueueFull} since start; ${stats.queueBytes} of ${stats.queueBytesMax} bytes queued)`,
+      );
+    if (stats.spool && !stats.spool.writable)
+      degraded.push(`spool ${this.config.spoolDir} refuses writes: lines kept in memory only`);
+    const status = stuck.length > 0 ? 'unhealthy' : degraded.length > 0 ? 'degraded' : 'ok';
+    return { status, reasons: [...stuck, ...degraded] };
   }
 
   private status(): unknown {
@@ -335,6 +378,20 @@ class Runtime<S extends OptionSpecs> {
         lines_sent: stats.linesSent,
         reconnects: stats.reconnects,
         destinations: stats.destinations,
+        ...(stats.spool
+          ? {
+              spool: {
+                dir: this.config.spoolDir,
+                bytes: stats.spool.bytes,
+                bytes_max: this.config.spoolSize,
+                segments: stats.spool.segments,
+                replayed_lines: stats.spool.replayedLines,
+                dropped_bytes: stats.spool.droppedBytes,
+                corrupt_records: stats.spool.corruptRecords,
+                writable: stats.spool.writable,
+              },
+            }
+          : {}),
       },
       dropped_lines: { queue_full: stats.linesDroppedQueueFull, ...this.dropped },
       ...(this.agent.status ? { [this.definition.name]: this.agent.status() } : {}),
@@ -353,16 +410,24 @@ class Runtime<S extends OptionSpecs> {
     );
     const stats = this.sender.stats();
     const counts = { lines_sent: stats.linesSent, dropped_queue_full: stats.linesDroppedQueueFull };
+    const spooled = await this.sender.close();
     if (flushed) this.log.info(counts, 'queue flushed; bye');
+    else if (spooled === stats.linesQueued)
+      this.log.info(
+        { ...counts, spooled_lines: spooled },
+        'grace period over: what was queued is kept in the spool; bye',
+      );
     else
       this.log.warn(
-        { ...counts, lost_lines: stats.linesQueued },
+        { ...counts, lost_lines: stats.linesQueued - spooled },
         'grace period over: lines still queued are lost',
       );
-    await this.sender.close();
     return 0;
   }
 }
+
+/** An event loop blocked this long is stuck: the agent cannot collect or send meanwhile. */
+const LOOP_STALL_MS = 5000;
 
 /** Lines handed to the sender at a time when a cycle is queued (about 1 MiB). */
 const SLICE_LINES = 16_384;

@@ -44,6 +44,13 @@ export function selfMetrics(agentName: string, config: CommonConfig, source: () 
       emit(['queue_lines'], stats.linesQueued);
       emit(['reconnects_total'], stats.reconnects);
       emit(['carbon_reachable'], sender.reachable);
+      if (stats.spool) {
+        emit(['spool', 'bytes'], stats.spool.bytes);
+        emit(['spool', 'segments'], stats.spool.segments);
+        emit(['spool', 'replayed_lines_total'], stats.spool.replayedLines);
+        emit(['spool', 'dropped_bytes_total'], stats.spool.droppedBytes);
+        emit(['spool', 'corrupt_records_total'], stats.spool.corruptRecords);
+      }
       const memory = memoryUsage();
       emit(['memory', 'rss_bytes'], memory.rss);
       emit(['memory', 'heap_used_bytes'], memory.heapUsed);
