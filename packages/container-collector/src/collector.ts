@@ -23,7 +23,7 @@ import { getOrCreate } from './map-util.js';
 import { deriveContainerMetrics, type Metric } from './metrics.js';
 import { type NamingScheme, seriesOut } from './naming/scheme.js';
 import { type InterfaceCounters, readNetDev } from './procfs/net-dev.js';
-import { pseudoFiles } from './pseudo-file.js';
+import { PseudoFiles } from './pseudo-file.js';
 
 /** What the collector needs from discovery (an interface so unit tests can hand in a fixed set). */
 export interface ContainerSource {
@@ -85,12 +85,10 @@ export class ContainerCollector implements Job {
   private readonly hostCpus = cpus().length;
   private readonly hostMemoryBytes = totalmem();
   private lastCycle: { at: string; containers: number; fallbacks: number; durationMs: number } | undefined;
-  /**
-   * Bounds the Docker stats API fallback, the one part of a cycle that waits on requests. One for
-   * the life of the collector: made per cycle, its queue and async resources outlived the young
-   * generation's collections and piled up in the old one between full collections.
-   */
+  /** Bounds the Docker stats API fallback, the one part of a cycle that waits on requests. */
   private readonly limit: LimitFunction;
+  /** The cgroup and proc files read, kept open between cycles. */
+  private readonly files = new PseudoFiles();
 
   constructor(private readonly options: CollectorOptions) {
     this.intervalMs = options.intervalMs;
@@ -121,6 +119,11 @@ export class ContainerCollector implements Job {
     }
   }
 
+  /** Closes the files kept open. */
+  close(): void {
+    this.files.closeAll();
+  }
+
   status(): unknown {
     return {
       cgroup: { mode: this.options.layout.mode, root: this.options.layout.root },
@@ -140,7 +143,6 @@ export class ContainerCollector implements Job {
     signal: AbortSignal,
   ): Promise<{ containers: MeasuredContainer[]; hostMetrics: Metric[] }> {
     const identities = [...this.options.source.containers.values()];
-    pseudoFiles.begin();
     // The host's kernel files and every located container's are read synchronously (the host's
     // memory figures are asked of systeminformation meanwhile); only the Docker stats API fallback
     // waits on requests, bounded by `limit`.
@@ -152,13 +154,13 @@ export class ContainerCollector implements Job {
     const containers = measured.filter((container) => container !== undefined);
     for (const tracker of this.trackers.values()) tracker.sweep();
     this.hostTracker.sweep();
-    pseudoFiles.sweep();
+    this.files.sweep();
     this.forgetGone(new Set(identities.map((identity) => identity.id)));
     return { containers, hostMetrics };
   }
 
   private async readHostMetrics(): Promise<Metric[]> {
-    const sample = await readHost(this.options.procRoot);
+    const sample = await readHost(this.files, this.options.procRoot);
     return deriveHostMetrics(sample, this.hostTracker, Date.now()).concat(
       hostCpuCount(sample) > 0 ? [] : [{ path: ['cpu', 'count'], value: this.hostCpus }],
     );
@@ -193,8 +195,8 @@ export class ContainerCollector implements Job {
     try {
       raw =
         located.paths.version === 2
-          ? readV2(located.paths)
-          : readV1(located.paths, this.options.naming.needs);
+          ? readV2(this.files, located.paths)
+          : readV1(this.files, located.paths, this.options.naming.needs);
     } catch (error) {
       return this.measureThroughDocker(identity, error, signal);
     }
@@ -254,7 +256,7 @@ export class ContainerCollector implements Job {
       interfaces = interfacesFromDockerStats(dockerStats as never);
     } else {
       try {
-        interfaces = readNetDev(this.options.procRoot, identity.pid);
+        interfaces = readNetDev(this.files, this.options.procRoot, identity.pid);
         status.network = 'own';
       } catch (error) {
         status.network = 'unreadable';

@@ -50,7 +50,10 @@ export const containerCollector: AgentDefinition<typeof containerOptions> = {
     return {
       jobs: [collector],
       status: () => ({ docker: discovery.status(), ...(collector.status() as object) }),
-      close: () => discovery.close(),
+      close: () => {
+        collector.close();
+        return discovery.close();
+      },
     };
   },
 };

@@ -7,7 +7,7 @@ import { SETTINGS_REREAD_MS } from './cgroup/files.js';
 import type { Metric } from './metrics.js';
 import { networkMetrics } from './metrics.js';
 import { type InterfaceCounters, parseNetDev } from './procfs/net-dev.js';
-import { pseudoFiles } from './pseudo-file.js';
+import type { PseudoFiles } from './pseudo-file.js';
 
 /**
  * The host itself, so "containers vs host" is one graph. Memory comes from systeminformation. CPU
@@ -106,8 +106,8 @@ const MOUNT_TABLE = '/proc/self/mounts';
  * table long (120 KB with 200): its text is reused for a minute, like a container's limits (see
  * `PseudoFiles.recent`). Read as Latin-1 bytes; a mount point is a path in UTF-8.
  */
-function readDisks(): HostSample['disks'] {
-  const table = pseudoFiles.recent(MOUNT_TABLE) ?? readOrEmpty(MOUNT_TABLE, () => SETTINGS_REREAD_MS);
+function readDisks(files: PseudoFiles): HostSample['disks'] {
+  const table = files.recent(MOUNT_TABLE) ?? readOrEmpty(files, MOUNT_TABLE, () => SETTINGS_REREAD_MS);
   if (table !== lastMounts.table)
     lastMounts = { table, mounts: hostMounts(Buffer.from(table, 'latin1').toString('utf8')) };
   const disks: HostSample['disks'] = [];
@@ -125,26 +125,24 @@ function readDisks(): HostSample['disks'] {
 }
 
 /** A kernel file's text, '' when it cannot be read (the host's series it feeds are then absent). */
-function readOrEmpty(path: string, reuseFor?: (text: string) => number): string {
+function readOrEmpty(files: PseudoFiles, path: string, reuseFor?: (text: string) => number): string {
   try {
-    return pseudoFiles.read(path, reuseFor);
+    return files.read(path, reuseFor);
   } catch {
     return '';
   }
 }
 
 /**
- * `stat` and `net/dev` are read synchronously like a container's files (kept open, one `pread`
- * each, on the read-ahead list): an asynchronous read per file per cycle costs more, and its
- * request objects outlive young-generation collections. Memory comes from systeminformation
- * meanwhile.
+ * `stat` and `net/dev` are read through `files` like a container's files (kept open, one `pread`
+ * each); memory comes from systeminformation meanwhile.
  */
-export async function readHost(procRoot: string): Promise<HostSample> {
+export async function readHost(files: PseudoFiles, procRoot: string): Promise<HostSample> {
   const memoryRead = si.mem().catch(() => undefined);
-  const stat = readOrEmpty(join(procRoot, 'stat'));
+  const stat = readOrEmpty(files, join(procRoot, 'stat'));
   // PID 1's namespace is the host's even when the agent runs in a container with the host's /proc.
-  const netDev = readOrEmpty(join(procRoot, '1', 'net', 'dev'));
-  const disks = readDisks();
+  const netDev = readOrEmpty(files, join(procRoot, '1', 'net', 'dev'));
+  const disks = readDisks(files);
   const load = loadavg();
   const memory = await memoryRead;
   return {

@@ -1,8 +1,4 @@
 import { closeSync, openSync, readSync, statfsSync } from 'node:fs';
-import { ReadAhead } from './read-ahead.js';
-
-/** One buffer for every read: kernel pseudo-files of a cgroup are a few KiB at most. */
-let scratch = Buffer.allocUnsafeSlow(64 * 1024);
 
 /** Filesystems whose files the kernel generates afresh on every read from offset 0. */
 const KERNEL_FILESYSTEMS = new Set([
@@ -16,33 +12,23 @@ const KERNEL_FILESYSTEMS = new Set([
 const STALE = new Set(['ENODEV', 'ESRCH', 'ESTALE', 'EBADF', 'EINVAL']);
 
 /**
- * Reads kernel pseudo-files (cgroupfs, procfs) whole, synchronously, into a reused buffer.
+ * Reads kernel pseudo-files (cgroupfs, procfs) whole, synchronously; one per collector.
  *
  * Each file is opened once and kept open: reading a cgroup or proc file again from offset 0 makes
  * the kernel generate it afresh, so a cycle costs one `pread` per file instead of a path walk
- * through cgroupfs, an open, a read, a second read for the end and a close — for 200 containers and
- * ~19 files each, most of a cycle. A file whose cgroup or process is gone fails its read; it is then
- * closed and opened again by path, which fails as a fresh read would (ENOENT). Files not read for a
- * whole cycle are closed (`sweep`). Files on ordinary filesystems (test fixtures) are not kept open,
- * since a replaced file would keep being read through the old one.
+ * through cgroupfs, an open, a read, a second read for the end and a close. A file whose cgroup or
+ * process is gone fails its read; it is then closed and opened again by path, which fails as a
+ * fresh read would (ENOENT). Files not read since the last `sweep` are closed. Files on ordinary
+ * filesystems (test fixtures) are not kept open, since a replaced file would keep being read
+ * through the old one.
+ *
+ * A text read with `reuseFor` (a limit, which changes only when someone changes it) is handed out
+ * again by `recent` for that long instead of being read.
  */
 export class PseudoFiles {
   private readonly open = new Map<string, KeptFile>();
-  private readAhead: ReadAhead | undefined;
-  /** Kept files read in this cycle (between `begin` and `sweep`). */
-  private readsThisCycle = 0;
-
-  /**
-   * @param readAheadFrom a cycle that reads at least this many kept files starts a `ReadAhead`
-   *   thread, which reads them in the next cycles (0: never).
-   */
-  constructor(private readonly readAheadFrom = 0) {}
-
-  /** A collection cycle begins (the read-ahead thread, if any, starts reading). */
-  begin(): void {
-    this.readsThisCycle = 0;
-    this.readAhead?.begin();
-  }
+  /** One buffer for every read: kernel pseudo-files of a cgroup are a few KiB at most. */
+  private scratch = Buffer.allocUnsafeSlow(64 * 1024);
 
   /**
    * The file's whole text. Throws as `openSync` does when it cannot be opened. `reuseFor`: how many
@@ -52,10 +38,9 @@ export class PseudoFiles {
     const kept = this.open.get(path);
     if (kept) {
       try {
-        const text = (reuseFor ? undefined : this.readAhead?.take(path)) ?? readWhole(kept.fd);
+        const text = this.readWhole(kept.fd);
         kept.used = true;
         remember(kept, text, reuseFor);
-        this.readKept(path, text, reuseFor);
         return text;
       } catch (error) {
         this.close(path);
@@ -65,13 +50,12 @@ export class PseudoFiles {
     const fd = this.openFile(path);
     let keep = false;
     try {
-      const text = readWhole(fd);
+      const text = this.readWhole(fd);
       keep = KERNEL_FILESYSTEMS.has(statfsSync(path).type);
       if (keep) {
         const entry: KeptFile = { fd, used: true, reusable: undefined, reusableUntil: 0 };
         remember(entry, text, reuseFor);
         this.open.set(path, entry);
-        this.readKept(path, text, reuseFor);
       }
       return text;
     } finally {
@@ -90,6 +74,23 @@ export class PseudoFiles {
     return kept.reusable;
   }
 
+  /** The cycle is over: closes the files not read since the last sweep (gone containers, exited processes). */
+  sweep(): void {
+    for (const [path, kept] of this.open) {
+      if (kept.used) kept.used = false;
+      else this.close(path);
+    }
+  }
+
+  /** Files kept open now. */
+  get size(): number {
+    return this.open.size;
+  }
+
+  closeAll(): void {
+    for (const path of [...this.open.keys()]) this.close(path);
+  }
+
   private openFile(path: string): number {
     try {
       return openSync(path, 'r');
@@ -102,68 +103,6 @@ export class PseudoFiles {
     }
   }
 
-  /**
-   * Counts a kept file read this cycle and puts it on the read-ahead list, unless its text may be
-   * reused (a limit): such a file is read once a minute, and on the list it would change the list
-   * twice a minute (each change costs both threads a new list).
-   */
-  private readKept(path: string, text: string, reuseFor: ((text: string) => number) | undefined): void {
-    this.readsThisCycle++;
-    if (!reuseFor) this.readAhead?.read(path, text.length);
-  }
-
-  /**
-   * The cycle is over: closes the files not read since the last sweep (gone containers, exited
-   * processes); hands this cycle's list to the read-ahead thread (started once cycles are big).
-   */
-  sweep(): void {
-    this.closeUnused();
-    if (!this.readAhead && this.readAheadFrom > 0 && this.readsThisCycle >= this.readAheadFrom) {
-      // Started now, it gets its first list from the next cycle.
-      this.readAhead = new ReadAhead((path) => this.readKeptNow(path));
-    } else {
-      this.readAhead?.end();
-    }
-  }
-
-  /** For the read-ahead thread's caller: a kept file's text now, undefined when it is not kept or fails. */
-  private readKeptNow(path: string): string | undefined {
-    const kept = this.open.get(path);
-    if (!kept) return undefined;
-    try {
-      return readWhole(kept.fd);
-    } catch {
-      return undefined; // read again when wanted, which closes it and fails as a fresh read would
-    }
-  }
-
-  /**
-   * A method of its own: V8 compiles the hot loop on its own (on-stack replacement), and code after
-   * such a loop in the same function was deoptimized at every call (seen with `--trace-deopt`).
-   */
-  private closeUnused(): void {
-    for (const [path, kept] of this.open) {
-      if (kept.used) kept.used = false;
-      else this.close(path);
-    }
-  }
-
-  /** Texts read ahead (see `ReadAhead.served`) so far. */
-  get readAheadServed(): number {
-    return this.readAhead?.served ?? 0;
-  }
-
-  /** Files kept open now. */
-  get size(): number {
-    return this.open.size;
-  }
-
-  closeAll(): void {
-    for (const path of [...this.open.keys()]) this.close(path);
-    this.readAhead?.close();
-    this.readAhead = undefined;
-  }
-
   private close(path: string): void {
     const kept = this.open.get(path);
     if (!kept) return;
@@ -173,6 +112,24 @@ export class PseudoFiles {
     } catch {
       // Already unusable: nothing to release.
     }
+  }
+
+  /**
+   * Reads from offset 0 to the end. A pseudo-file's read fills the buffer until its text ends, so a
+   * read shorter than the room left is the end (no second read to see 0); a full buffer grows.
+   */
+  private readWhole(fd: number): string {
+    let length = 0;
+    for (;;) {
+      const room = this.scratch.length - length;
+      const read = readSync(fd, this.scratch, length, room, length);
+      length += read;
+      if (read < room) break;
+      const larger = Buffer.allocUnsafeSlow(this.scratch.length * 2);
+      this.scratch.copy(larger, 0, 0, length);
+      this.scratch = larger;
+    }
+    return this.scratch.toString('latin1', 0, length);
   }
 }
 
@@ -187,40 +144,16 @@ interface KeptFile {
 
 function remember(kept: KeptFile, text: string, reuseFor: ((text: string) => number) | undefined): void {
   const ms = reuseFor?.(text) ?? 0;
-  // The same text again (a limit nobody changed): the one kept stays, so the new one dies young
-  // instead of replacing a long-lived string (which would be garbage in the old generation).
-  kept.reusable = ms > 0 ? (text === kept.reusable ? kept.reusable : text) : undefined;
+  kept.reusable = ms > 0 ? unchangedKept(kept.reusable, text) : undefined;
   kept.reusableUntil = ms > 0 ? performance.now() + ms : 0;
 }
 
 /**
- * Reads from offset 0 to the end. A pseudo-file's read fills the buffer until its text ends, so a
- * read shorter than the room left is the end (no second read to see 0); a full buffer grows.
+ * `kept` when `next` is the same text, else `next`. A text kept for a minute (a limit, the 120 KB
+ * mount table of a 200-container host) that is read again unchanged keeps the copy already held:
+ * replacing it each minute left the long-held copies for the rare full garbage collection, and the
+ * agent's RSS crept up between them (BENCHMARKS.md section 2, "less garbage left").
  */
-function readWhole(fd: number): string {
-  let length = 0;
-  for (;;) {
-    const room = scratch.length - length;
-    const read = readSync(fd, scratch, length, room, length);
-    length += read;
-    if (read < room) break;
-    const larger = Buffer.allocUnsafeSlow(scratch.length * 2);
-    scratch.copy(larger, 0, 0, length);
-    scratch = larger;
-  }
-  return scratch.toString('latin1', 0, length);
-}
-
-/**
- * Kept files a cycle reads before a read-ahead thread pays: 500 is ~40 containers; below, a cycle
- * takes a few ms and the thread's memory would buy nothing.
- */
-export const READ_AHEAD_FROM = 500;
-
-/** The pseudo-files of this process, shared by every reader (the collection job sweeps them). */
-export const pseudoFiles = new PseudoFiles(READ_AHEAD_FROM);
-
-/** Reads a kernel pseudo-file whole (see `PseudoFiles`). */
-export function readPseudoFile(path: string): string {
-  return pseudoFiles.read(path);
+function unchangedKept(kept: string | undefined, next: string): string {
+  return next === kept ? kept : next;
 }

@@ -8,6 +8,7 @@ import { keyedNumber, parseLimit, parseNumberList, parsePressure } from '../src/
 import { parseV1Blkio, parseV1Cpu, parseV1Memory } from '../src/cgroup/v1.js';
 import { parseCpuMax, parseIoStat, readV2 } from '../src/cgroup/v2.js';
 import { parseNetDev } from '../src/procfs/net-dev.js';
+import { PseudoFiles } from '../src/pseudo-file.js';
 
 const skip = sharedSkip();
 const fixture = (...parts: string[]) => sharedPath('fixtures', 'containers', ...parts);
@@ -15,7 +16,7 @@ const text = (...parts: string[]) => readFile(fixture(...parts), 'utf8');
 
 describe('cgroup v2 on the real telegraf v2 leaf', { skip }, () => {
   test('readV2 reads cpu, memory, io, pids and pressure in base units', async () => {
-    const raw = readV2({ version: 2, dir: fixture('telegraf', 'cgroup', 'v2') });
+    const raw = readV2(new PseudoFiles(), { version: 2, dir: fixture('telegraf', 'cgroup', 'v2') });
     assert.equal(raw.source, 'cgroup-v2');
     assert.equal(raw.cpu.usageNs, 98_701_325_189_000);
     assert.equal(raw.cpu.userNs, 61_355_716_211_000);
@@ -53,8 +54,14 @@ describe('cgroup v2 on the real telegraf v2 leaf', { skip }, () => {
   });
 
   test('a gone directory is CgroupUnreadable, a missing single file is not', async () => {
-    assert.throws(() => readCgroupFiles('/nonexistent/cgroup', ['cpu.stat']), CgroupUnreadable);
-    const files = readCgroupFiles(fixture('telegraf', 'cgroup', 'v2'), ['cpu.stat', 'no.such.file']);
+    assert.throws(
+      () => readCgroupFiles(new PseudoFiles(), '/nonexistent/cgroup', ['cpu.stat']),
+      CgroupUnreadable,
+    );
+    const files = readCgroupFiles(new PseudoFiles(), fixture('telegraf', 'cgroup', 'v2'), [
+      'cpu.stat',
+      'no.such.file',
+    ]);
     assert.ok(files.has('cpu.stat'));
     assert.equal(files.size, 1);
   });

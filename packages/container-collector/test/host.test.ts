@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
 import { hostMounts, readHost } from '../src/host.js';
+import { PseudoFiles } from '../src/pseudo-file.js';
 
 test('hostMounts: real filesystems once each, without pseudo, container and bind-mounted files', () => {
   const table = [
@@ -23,7 +24,7 @@ test('hostMounts: real filesystems once each, without pseudo, container and bind
 });
 
 test('readHost: the root filesystem as df reports it', async () => {
-  const sample = await readHost('/proc');
+  const sample = await readHost(new PseudoFiles(), '/proc');
   const root = sample.disks.find((disk) => disk.mount === '/');
   assert.ok(root, `no / among ${JSON.stringify(sample.disks)}`);
   // df -kP: 1K-blocks, Used, Available; the same statfs figures, read a moment apart.

@@ -1,6 +1,5 @@
 import { join } from 'node:path';
-import { getOrCreateBounded } from '../map-util.js';
-import { pseudoFiles } from '../pseudo-file.js';
+import type { PseudoFiles } from '../pseudo-file.js';
 
 /** Contents of the files of one cgroup directory that could be read; missing ones are absent. */
 export type FileTexts = Map<string, string>;
@@ -42,16 +41,6 @@ export function reuseRule(settings: ReadonlySet<string>, blockIo: ReadonlySet<st
 const DEVICE_LINE = /^\d+:\d+ /m;
 
 /**
- * The files' paths in `dir`, joined once per directory and list of names (both kept across cycles),
- * so a cycle builds no path string and each path's hash is computed once by the maps it meets.
- */
-function pathsIn(dir: string, names: readonly string[]): readonly string[] {
-  const byDir = getOrCreateBounded(joined, names, () => new Map<string, readonly string[]>());
-  return getOrCreateBounded(byDir, dir, () => names.map((name) => join(dir, name)));
-}
-const joined = new Map<readonly string[], Map<string, readonly string[]>>();
-
-/**
  * Reads several files of one directory. A single missing file is normal (a kernel without swap
  * accounting has no `memory.memsw.*`); only when every file read fails is the directory itself
  * unreadable (a text reused under `reuse` proves nothing about that, so it does not count).
@@ -60,24 +49,27 @@ const joined = new Map<readonly string[], Map<string, readonly string[]>>();
  * a read never waits on a disk (see `PseudoFiles`: one `pread` of a file kept open, where an async
  * read is several round trips through libuv's thread pool).
  */
-export function readCgroupFiles(dir: string, names: readonly string[], reuse?: ReuseRule): FileTexts {
+export function readCgroupFiles(
+  files: PseudoFiles,
+  dir: string,
+  names: readonly string[],
+  reuse?: ReuseRule,
+): FileTexts {
   const texts: FileTexts = new Map();
   let failure: string | undefined;
   let attempted = 0;
   let read = 0;
-  const paths = pathsIn(dir, names);
-  for (let i = 0; i < names.length; i++) {
-    const name = names[i]!;
-    const path = paths[i]!;
+  for (const name of names) {
+    const path = join(dir, name);
     const reuseFor = reuse?.get(name);
-    const reused = reuseFor && pseudoFiles.recent(path);
+    const reused = reuseFor && files.recent(path);
     if (reused !== undefined) {
       texts.set(name, reused);
       continue;
     }
     attempted++;
     try {
-      texts.set(name, pseudoFiles.read(path, reuseFor));
+      texts.set(name, files.read(path, reuseFor));
       read++;
     } catch (error) {
       failure ??= (error as NodeJS.ErrnoException).code ?? 'EIO';

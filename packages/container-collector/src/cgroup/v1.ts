@@ -1,4 +1,5 @@
 import { getOrCreate } from '../map-util.js';
+import type { PseudoFiles } from '../pseudo-file.js';
 import { CgroupUnreadable, type FileTexts, readCgroupFiles, reuseRule } from './files.js';
 import type { CgroupPaths } from './locate.js';
 import { keyedNumber, parseLimit, parseNumber, parseNumberList } from './parse.js';
@@ -79,10 +80,7 @@ export function parseV1Blkio(
 
 const CPUACCT_FILES = ['cpuacct.usage', 'cpuacct.stat'];
 const CPU_FILES = ['cpu.stat', 'cpu.cfs_quota_us', 'cpu.cfs_period_us'];
-/**
- * What the `cpuacct` directory is read for, by [cpu mounted with it (`cpu,cpuacct`)][per-CPU
- * usage wanted]: constant lists, so their joined paths are kept (see `readCgroupFiles`).
- */
+/** What the `cpuacct` directory is read for, by [cpu mounted with it (`cpu,cpuacct`)][per-CPU usage wanted]. */
 const CPUACCT_LISTS = [false, true].map((withCpu) =>
   [false, true].map((perCpu) => [
     ...CPUACCT_FILES,
@@ -115,11 +113,15 @@ export interface ReadOptions {
 }
 
 /** Reads one container's v1 files. Throws CgroupUnreadable when it is gone. */
-export function readV1(paths: Extract<CgroupPaths, { version: 1 }>, options: ReadOptions): RawCgroupStats {
+export function readV1(
+  files: PseudoFiles,
+  paths: Extract<CgroupPaths, { version: 1 }>,
+  options: ReadOptions,
+): RawCgroupStats {
   const { dirs } = paths;
   if (!dirs.cpuacct && !dirs.memory) throw new CgroupUnreadable('(no cpuacct or memory hierarchy)', 'ENOENT');
   const read = (dir: string | undefined, names: readonly string[]) =>
-    dir ? readCgroupFiles(dir, names, REUSE) : NONE;
+    dir ? readCgroupFiles(files, dir, names, REUSE) : NONE;
   const optional = (dir: string | undefined, names: readonly string[]) => {
     try {
       return read(dir, names);
@@ -143,6 +145,6 @@ export function readV1(paths: Extract<CgroupPaths, { version: 1 }>, options: Rea
       blkio.get('blkio.throttle.io_serviced'),
     ),
     pids: { current: parseNumber(pids.get('pids.current')), limit: parseLimit(pids.get('pids.max')) },
-    pressure: readPressureFiles(paths.unifiedDir),
+    pressure: readPressureFiles(files, paths.unifiedDir),
   };
 }

@@ -1,3 +1,4 @@
+import type { PseudoFiles } from '../pseudo-file.js';
 import { type FileTexts, readCgroupFiles, reuseRule } from './files.js';
 import type { CgroupPaths } from './locate.js';
 import { keyedNumber, parseLimit, parseNumber, parsePressure } from './parse.js';
@@ -73,10 +74,10 @@ export function parseIoStat(text: string | undefined): RawBlockDevice[] {
 const PRESSURE_FILES = ['cpu.pressure', 'memory.pressure', 'io.pressure'];
 
 /** PSI of one v2 directory (pure v2, or the `unified` tree of a hybrid host); absent on kernels without PSI. */
-export function readPressureFiles(dir: string | undefined): RawCgroupStats['pressure'] {
+export function readPressureFiles(files: PseudoFiles, dir: string | undefined): RawCgroupStats['pressure'] {
   if (!dir) return {};
   try {
-    return pressureFrom(readCgroupFiles(dir, PRESSURE_FILES));
+    return pressureFrom(readCgroupFiles(files, dir, PRESSURE_FILES));
   } catch {
     return {};
   }
@@ -119,6 +120,6 @@ export function parseV2(files: FileTexts): RawCgroupStats {
 }
 
 /** Reads one container's v2 directory. Throws CgroupUnreadable when it is gone. */
-export function readV2(paths: Extract<CgroupPaths, { version: 2 }>): RawCgroupStats {
-  return parseV2(readCgroupFiles(paths.dir, V2_FILES, REUSE));
+export function readV2(files: PseudoFiles, paths: Extract<CgroupPaths, { version: 2 }>): RawCgroupStats {
+  return parseV2(readCgroupFiles(files, paths.dir, V2_FILES, REUSE));
 }

@@ -1,6 +1,5 @@
 import { join } from 'node:path';
-import { getOrCreateBounded } from '../map-util.js';
-import { readPseudoFile } from '../pseudo-file.js';
+import type { PseudoFiles } from '../pseudo-file.js';
 
 /** Counters of one interface in a container's network namespace (cumulative since the interface appeared). */
 export interface InterfaceCounters {
@@ -57,13 +56,6 @@ export function parseNetDev(text: string): InterfaceCounters[] {
 }
 
 /** Synchronous, like the cgroup files (see `readCgroupFiles`): procfs is generated in memory. */
-export function readNetDev(procRoot: string, pid: number): InterfaceCounters[] {
-  return parseNetDev(readPseudoFile(netDevPath(procRoot, pid)));
+export function readNetDev(files: PseudoFiles, procRoot: string, pid: number): InterfaceCounters[] {
+  return parseNetDev(files.read(join(procRoot, String(pid), 'net', 'dev')));
 }
-
-/** `<procRoot>/<pid>/net/dev`, joined once per process id (a container's main process lives long). */
-function netDevPath(procRoot: string, pid: number): string {
-  if (netDevPaths.procRoot !== procRoot) netDevPaths = { procRoot, byPid: new Map() };
-  return getOrCreateBounded(netDevPaths.byPid, pid, () => join(procRoot, String(pid), 'net', 'dev'));
-}
-let netDevPaths = { procRoot: '', byPid: new Map<number, string>() };
