@@ -15,7 +15,9 @@ const fixture = (...parts: string[]) => sharedPath('fixtures', 'containers', ...
 const text = (...parts: string[]) => readFile(fixture(...parts), 'utf8');
 
 describe('cgroup v2 on the real telegraf v2 leaf', { skip }, () => {
-  test('readV2 reads cpu, memory, io, pids and pressure in base units', async () => {
+  // Gauges (memory, limits, pids) as sent: testcases/default-v2. Counters, which two samples of one
+  // fixture turn into rates of 0 there, here in base units.
+  test('readV2 reads cpu, io and pressure counters in base units', () => {
     const raw = readV2(new PseudoFiles(), { version: 2, dir: fixture('telegraf', 'cgroup', 'v2') });
     assert.equal(raw.source, 'cgroup-v2');
     assert.equal(raw.cpu.usageNs, 98_701_325_189_000);
@@ -24,20 +26,9 @@ describe('cgroup v2 on the real telegraf v2 leaf', { skip }, () => {
     assert.equal(raw.cpu.periods, 3_936_904);
     assert.equal(raw.cpu.throttledPeriods, 6004);
     assert.equal(raw.cpu.throttledNs, 19_175_137_007_000);
-    assert.equal(raw.cpu.limitCores, 48);
-    assert.equal(raw.memory.usageBytes, 13_071_106_048);
-    assert.equal(raw.memory.limitBytes, 103_079_215_104);
-    assert.equal(raw.memory.rssBytes, 2_471_755_776);
-    assert.equal(raw.memory.cacheBytes, 8_532_865_024);
-    assert.equal(raw.memory.inactiveFileBytes, 2_935_459_840);
-    assert.equal(raw.memory.mappedFileBytes, 14_213_120);
-    assert.equal(raw.memory.swapBytes, 0);
-    assert.equal(raw.memory.oomKills, 0);
-    assert.equal(raw.memory.failcnt, 0);
     assert.deepEqual(raw.blockIo, [
       { device: '259:8', readBytes: 74_526_720, writeBytes: 3_789_381_632, reads: 2936, writes: 181_928 },
     ]);
-    assert.deepEqual(raw.pids, { current: 592, limit: 629_145 });
     assert.deepEqual(raw.pressure.cpu, { someTotalUs: 293_391_454, fullTotalUs: 277_111_656 });
     assert.ok(raw.pressure.memory && raw.pressure.io);
   });

@@ -88,14 +88,8 @@ test('collector: reads a v2 cgroup, falls back to Docker stats for an unreadable
   await collector.run(cycle);
   const emitted = cycle.byName();
 
+  // The values themselves: testcases/default-v2 and docker-api-fallback.
   assert.equal(emitted.get('h.containers.es-data-1.memory.usage_bytes'), 13_071_106_048);
-  assert.equal(
-    emitted.get('h.containers.es-data-1.memory.working_set_bytes'),
-    13_071_106_048 - 2_935_459_840,
-  );
-  assert.equal(emitted.get('h.containers.es-data-1.cpu.limit_cores'), 48);
-  // The fixture does not change between the two samples: rates are there, and 0.
-  assert.equal(emitted.get('h.containers.es-data-1.cpu.cores'), 0);
   assert.equal(emitted.get('h.containers.odd-one.memory.usage_bytes'), 234_647_552);
   assert.equal(emitted.get('h.all.instances'), 2);
   // Host network: no network series at all.

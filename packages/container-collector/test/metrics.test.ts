@@ -1,14 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { CounterTracker } from '@stoker/shared';
-import { recordingCycle } from '../../../test/harness/cycle.js';
 import { aggregate, type MeasuredContainer } from '../src/aggregate.js';
 import type { RawCgroupStats } from '../src/cgroup/raw.js';
 import type { ContainerIdentity } from '../src/docker/identity.js';
 import { deriveContainerMetrics, type Metric, workingSetBytes } from '../src/metrics.js';
-import { defaultNaming } from '../src/naming/default.js';
-import { pyadvisorNaming } from '../src/naming/pyadvisor.js';
-import { seriesOut } from '../src/naming/scheme.js';
 
 const GiB = 2 ** 30;
 
@@ -101,11 +97,8 @@ describe('derived metrics', () => {
   });
 });
 
-function container(
-  name: string,
-  metrics: Metric[],
-  marathon?: { appId: string; taskId: string },
-): MeasuredContainer {
+/** A measured container; aggregation looks at its metrics only. */
+function container(name: string, metrics: Metric[]): MeasuredContainer {
   const identity: ContainerIdentity = {
     id: name,
     shortId: name,
@@ -115,24 +108,20 @@ function container(
     paused: false,
     networkMode: 'none',
     ownNetwork: true,
-    groupLabels: marathon ? { ES_CLUSTER: 'logs' } : {},
-    ...(marathon ? { marathon: { ...marathon, ports: [], labels: {} } } : {}),
+    groupLabels: {},
   };
   return { identity, raw: raw(10), metrics };
 }
 
-describe('aggregation and names', () => {
+// How groups are named: testcases/app-aggregate-v2.
+describe('aggregation', () => {
   const task = (n: number, cores: number) =>
-    container(
-      `t${n}`,
-      [
-        { path: ['cpu', 'cores'], value: cores, combine: 'sum' },
-        { path: ['cpu', 'limit_cores'], value: 1, combine: 'sum' },
-        { path: ['cpu', 'throttled_ratio'], value: cores / 10, combine: 'max' },
-        { path: ['cpu', 'percent_of_limit'], value: cores * 100 },
-      ],
-      { appId: '/es/logs/data', taskId: `es_logs_data.task-${n}` },
-    );
+    container(`t${n}`, [
+      { path: ['cpu', 'cores'], value: cores, combine: 'sum' },
+      { path: ['cpu', 'limit_cores'], value: 1, combine: 'sum' },
+      { path: ['cpu', 'throttled_ratio'], value: cores / 10, combine: 'max' },
+      { path: ['cpu', 'percent_of_limit'], value: cores * 100 },
+    ]);
 
   test('sums additive metrics, takes the worst ratio, recomputes percent of limit from sums', () => {
     const group = aggregate([task(1, 0.5), task(2, 1)]);
@@ -141,55 +130,5 @@ describe('aggregation and names', () => {
     assert.equal(value(group.metrics, 'cpu.limit_cores'), 2);
     assert.equal(value(group.metrics, 'cpu.throttled_ratio'), 0.1);
     assert.equal(value(group.metrics, 'cpu.percent_of_limit'), 75);
-  });
-
-  test('default naming: containers, apps with tasks, labels, all, host', () => {
-    // As the runtime names them: each segment sanitised, look-alikes told apart.
-    const cycle = recordingCycle();
-    defaultNaming.render(
-      {
-        host: 'agent1',
-        containers: [
-          task(1, 0.5),
-          task(2, 1),
-          container('haproxy', [{ path: ['cpu', 'cores'], value: 0.25, combine: 'sum' }]),
-        ],
-        hostMetrics: [{ path: ['cpu', 'count'], value: 8 }],
-      },
-      seriesOut(cycle),
-    );
-    const lines = cycle.lines().map((line) => line.split(' ').slice(0, 2).join(' '));
-    for (const line of [
-      'agent1.apps.es_logs_data.tasks.task-1.cpu.cores 0.5',
-      'agent1.apps.es_logs_data.cpu.cores 1.5',
-      'agent1.apps.es_logs_data.instances 2',
-      'agent1.labels.ES_CLUSTER.logs.instances 2',
-      'agent1.containers.haproxy.cpu.cores 0.25',
-      'agent1.all.cpu.cores 1.75',
-      'agent1.all.instances 3',
-      'agent1.host.cpu.count 8',
-    ]) {
-      assert.ok(lines.includes(line), `${line} missing from\n${lines.join('\n')}`);
-    }
-  });
-
-  test('pyadvisor naming: task id dots kept as levels, raw counters', () => {
-    const cycle = recordingCycle();
-    pyadvisorNaming.render(
-      { host: 'ignored', containers: [task(1, 0.5)], hostMetrics: [] },
-      seriesOut(cycle),
-    );
-    const lines = cycle.lines().map((line) => line.split(' ').slice(0, 2).join(' '));
-    assert.deepEqual(lines, [
-      'es_logs_data.task-1.cpu.usage 10000000000',
-      'es_logs_data.task-1.cpu.usage_percpu.0 5000000000',
-      'es_logs_data.task-1.cpu.usage_percpu.1 5000000000',
-      `es_logs_data.task-1.memory.usage_in_bytes ${3 * GiB}`,
-      `es_logs_data.task-1.memory.limit_in_bytes ${4 * GiB}`,
-      'es_logs_data.task-1.memory.memsw.failcnt 2',
-      'es_logs_data.task-1.8_0.Read.bytes 10000',
-      'es_logs_data.task-1.8_0.Write.bytes 20000',
-      'es_logs_data.task-1.8_0.Total.bytes 30000',
-    ]);
   });
 });
