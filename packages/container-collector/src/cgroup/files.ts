@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { getOrCreateBounded } from '../map-util.js';
 import type { PseudoFiles } from '../pseudo-file.js';
 
 /** Contents of the files of one cgroup directory that could be read; missing ones are absent. */
@@ -41,6 +42,17 @@ export function reuseRule(settings: ReadonlySet<string>, blockIo: ReadonlySet<st
 const DEVICE_LINE = /^\d+:\d+ /m;
 
 /**
+ * The files' paths in `dir`, joined once per directory and list of names (both constant across
+ * cycles). Joining ~2,600 paths every cycle at 200 containers cost 20–30 ms of CPU per 10 s cycle
+ * against this cache (A/B of the two builds on one host, 2026-12-04).
+ */
+function pathsIn(dir: string, names: readonly string[]): readonly string[] {
+  const byDir = getOrCreateBounded(joinedPaths, names, () => new Map<string, readonly string[]>());
+  return getOrCreateBounded(byDir, dir, () => names.map((name) => join(dir, name)));
+}
+const joinedPaths = new Map<readonly string[], Map<string, readonly string[]>>();
+
+/**
  * Reads several files of one directory. A single missing file is normal (a kernel without swap
  * accounting has no `memory.memsw.*`); only when every file read fails is the directory itself
  * unreadable (a text reused under `reuse` proves nothing about that, so it does not count).
@@ -59,8 +71,10 @@ export function readCgroupFiles(
   let failure: string | undefined;
   let attempted = 0;
   let read = 0;
-  for (const name of names) {
-    const path = join(dir, name);
+  const paths = pathsIn(dir, names);
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i]!;
+    const path = paths[i]!;
     const reuseFor = reuse?.get(name);
     const reused = reuseFor && files.recent(path);
     if (reused !== undefined) {

@@ -80,7 +80,10 @@ export function parseV1Blkio(
 
 const CPUACCT_FILES = ['cpuacct.usage', 'cpuacct.stat'];
 const CPU_FILES = ['cpu.stat', 'cpu.cfs_quota_us', 'cpu.cfs_period_us'];
-/** What the `cpuacct` directory is read for, by [cpu mounted with it (`cpu,cpuacct`)][per-CPU usage wanted]. */
+/**
+ * What the `cpuacct` directory is read for, by [cpu mounted with it (`cpu,cpuacct`)][per-CPU
+ * usage wanted]: constant lists, so their joined paths are kept (see `pathsIn`).
+ */
 const CPUACCT_LISTS = [false, true].map((withCpu) =>
   [false, true].map((perCpu) => [
     ...CPUACCT_FILES,
