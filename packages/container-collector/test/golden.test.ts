@@ -10,8 +10,8 @@ import { recordingCycle } from '../../../test/harness/cycle.js';
 import { sharedPath, sharedSkip } from '../../../test/harness/fixtures.js';
 import { detectLayout } from '../src/cgroup/locate.js';
 import { ContainerCollector, type ContainerSource } from '../src/collector.js';
-import { NAMING_SCHEMES } from '../src/definition.js';
 import { type ContainerIdentity, identityFromInspect } from '../src/docker/identity.js';
+import { NAMING_SCHEMES } from '../src/naming/index.js';
 
 /**
  * Golden cases as folders (testcases/<case>/): `input.json` builds a host from recorded files of
