@@ -205,10 +205,7 @@ export class CarbonSender {
       return lockSpoolDirectory(spool.dir);
     } catch (error) {
       if (error instanceof SpoolInUseError) throw error;
-      this.options.log.warn(
-        { spool: spool.dir, reason: (error as Error).message },
-        'spool directory unusable: keeping lines in memory only (bounded by --queue-size)',
-      );
+      this.warnSpoolUnusable(spool.dir, error);
       return undefined;
     }
   }
@@ -221,12 +218,16 @@ export class CarbonSender {
     try {
       return new Spool({ dir, maxBytes: spool.maxBytes, log: this.options.log });
     } catch (error) {
-      this.options.log.warn(
-        { spool: dir, reason: (error as Error).message },
-        'spool directory unusable: keeping lines in memory only (bounded by --queue-size)',
-      );
+      this.warnSpoolUnusable(dir, error);
       return undefined;
     }
+  }
+
+  private warnSpoolUnusable(dir: string, error: unknown): void {
+    this.options.log.warn(
+      { spool: dir, reason: (error as Error).message },
+      'spool directory unusable: keeping lines in memory only (bounded by --queue-size)',
+    );
   }
 
   /**
