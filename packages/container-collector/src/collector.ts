@@ -24,6 +24,7 @@ import { deriveContainerMetrics, type Metric } from './metrics.js';
 import { type NamingScheme, seriesOut } from './naming/scheme.js';
 import { type InterfaceCounters, readNetDev } from './procfs/net-dev.js';
 import { PseudoFiles } from './pseudo-file.js';
+import { BlockDeviceNames } from './sysfs/block-devices.js';
 
 /** What the collector needs from discovery (an interface so unit tests can hand in a fixed set). */
 export interface ContainerSource {
@@ -47,6 +48,8 @@ export interface CollectorOptions {
   log: Logger;
   /** Pause between the two samples of `--once` (rates need two). */
   onceGapMs?: number;
+  /** Where block devices are listed by `<major>:<minor>` (default `/sys/dev/block`), for schemes that name them. */
+  sysDevBlockDir?: string;
 }
 
 interface Located {
@@ -89,11 +92,13 @@ export class ContainerCollector implements Job {
   private readonly limit: LimitFunction;
   /** The cgroup and proc files read, kept open between cycles. */
   private readonly files = new PseudoFiles();
+  private readonly blockDevices: BlockDeviceNames;
 
   constructor(private readonly options: CollectorOptions) {
     this.intervalMs = options.intervalMs;
     this.timeoutMs = options.timeoutMs;
     this.limit = pLimit(options.readConcurrency);
+    this.blockDevices = new BlockDeviceNames(options.sysDevBlockDir);
   }
 
   async run(cycle: Cycle): Promise<void> {
@@ -106,7 +111,15 @@ export class ContainerCollector implements Job {
     const { containers, hostMetrics } = await this.sample(cycle.signal);
     // Container names, label values and app ids that sanitise alike (`web.1`, `web_1`) are told apart
     // by the runtime when the cycle is named.
-    this.options.naming.render({ host: this.options.hostName, containers, hostMetrics }, seriesOut(cycle));
+    this.options.naming.render(
+      {
+        host: this.options.hostName,
+        containers,
+        hostMetrics,
+        blockDeviceName: (majorMinor) => this.blockDevices.nameOf(majorMinor),
+      },
+      seriesOut(cycle),
+    );
     this.lastCycle = {
       at: new Date(started).toISOString(),
       containers: containers.length,
@@ -195,8 +208,8 @@ export class ContainerCollector implements Job {
     try {
       raw =
         located.paths.version === 2
-          ? readV2(this.files, located.paths)
-          : readV1(this.files, located.paths, this.options.naming.needs);
+          ? readV2(this.files, located.paths, this.options.naming.extraFiles.v2)
+          : readV1(this.files, located.paths, this.options.naming.extraFiles.v1);
     } catch (error) {
       return this.measureThroughDocker(identity, error, signal);
     }

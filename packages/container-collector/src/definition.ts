@@ -14,6 +14,8 @@ export const containerCollector: AgentDefinition<typeof containerOptions> = {
     'Reads every Docker container on this host from cgroups and /proc (v1 and v2), maps containers to Marathon apps and Mesos tasks, aggregates per app and host, and sends it all to Graphite.',
   // `containers`, or `pycadvisor` under --naming pyadvisor (what pyadvisor's dashboards read).
   defaultPrefix: (config) => NAMING_SCHEMES[config.naming].defaultPrefix,
+  // Under --naming pyadvisor, `containers`: a `pycadvisor.container-collector.*` would pass for a task.
+  selfMetricsPrefix: (config) => NAMING_SCHEMES[config.naming].selfMetricsPrefix,
   options: containerOptions,
   async create(config, { log }): Promise<Agent> {
     // Checked here, not by the parser: the path is the host's as mounted where the agent runs (the

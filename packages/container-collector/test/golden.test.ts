@@ -25,6 +25,8 @@ interface CaseInput {
   naming: keyof typeof NAMING_SCHEMES;
   cgroup: 'v1' | 'v2';
   groupLabels?: string[];
+  /** The host's `/sys/dev/block`: `<major>:<minor>` → the device's kernel name. */
+  blockDevices?: Record<string, string>;
   containers: ContainerCase[];
 }
 
@@ -74,6 +76,9 @@ async function makeDirectory(target: string, spec: Directory): Promise<void> {
 /** The host the case describes, under `root`; the collector's source of containers. */
 async function makeHost(root: string, input: CaseInput): Promise<ContainerSource> {
   const cgroupRoot = join(root, 'cgroup');
+  await mkdir(join(root, 'sys', 'dev', 'block'), { recursive: true });
+  for (const [device, name] of Object.entries(input.blockDevices ?? {}))
+    await symlink(`../../devices/virtual/block/${name}`, join(root, 'sys', 'dev', 'block', device));
   if (input.cgroup === 'v2')
     await makeDirectory(cgroupRoot, { files: { 'cgroup.controllers': { text: '' } } });
   else for (const mount of V1_MOUNTS) await mkdir(join(cgroupRoot, mount, 'docker'), { recursive: true });
@@ -121,6 +126,7 @@ async function render(name: string, input: CaseInput): Promise<string> {
     timeoutMs: 9_000,
     log: pino({ level: 'silent' }),
     onceGapMs: 10,
+    sysDevBlockDir: join(root, 'sys', 'dev', 'block'),
   });
   const cycle = recordingCycle({ job: 'containers', once: true, prefix: [naming.defaultPrefix] });
   try {

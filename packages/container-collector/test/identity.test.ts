@@ -133,7 +133,6 @@ describe('Docker stats fallback', { skip }, () => {
     const raw = rawFromDockerStats(stats, { hostMemoryBytes: stats.memory_stats.limit });
     assert.equal(raw.memory.limitBytes, undefined);
     assert.equal(raw.memory.rssBytes, stats.memory_stats.stats.total_rss);
-    assert.equal(raw.cpu.perCpuNs?.length, 8);
     assert.ok(raw.blockIo.length > 0);
   });
 });

@@ -15,7 +15,6 @@ function raw(cpuSeconds: number, overrides: Partial<RawCgroupStats['memory']> = 
       usageNs: cpuSeconds * 1e9,
       userNs: cpuSeconds * 0.8e9,
       systemNs: cpuSeconds * 0.2e9,
-      perCpuNs: [cpuSeconds * 0.5e9, cpuSeconds * 0.5e9],
       periods: cpuSeconds * 100,
       throttledPeriods: cpuSeconds * 25,
       throttledNs: 0,
@@ -25,7 +24,6 @@ function raw(cpuSeconds: number, overrides: Partial<RawCgroupStats['memory']> = 
       usageBytes: 3 * GiB,
       inactiveFileBytes: 1 * GiB,
       limitBytes: 4 * GiB,
-      memswFailcnt: 2,
       ...overrides,
     },
     blockIo: [
@@ -33,6 +31,7 @@ function raw(cpuSeconds: number, overrides: Partial<RawCgroupStats['memory']> = 
     ],
     pids: { current: 10 },
     pressure: { cpu: { someTotalUs: cpuSeconds * 1e5 } },
+    texts: new Map(),
   };
 }
 

@@ -92,3 +92,18 @@ export function readCgroupFiles(
   if (read === 0 && attempted > 0) throw new CgroupUnreadable(dir, failure ?? 'EIO');
   return texts;
 }
+
+/** The texts of `names` found in any of `read` (one directory's reads, or one per v1 controller). */
+export function textsOf(names: readonly string[], read: readonly FileTexts[]): Map<string, string> {
+  const texts = new Map<string, string>();
+  for (const name of names) {
+    for (const files of read) {
+      const text = files.get(name);
+      if (text !== undefined) {
+        texts.set(name, text);
+        break;
+      }
+    }
+  }
+  return texts;
+}

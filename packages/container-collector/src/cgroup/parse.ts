@@ -54,18 +54,6 @@ function isBlank(code: number): boolean {
   return code === 0x20 || code === 0x09 || code === 0x0d;
 }
 
-/** Space-separated numbers on one line (`cpuacct.usage_percpu`); negative (corrupt) values become 0. */
-export function parseNumberList(text: string | undefined): number[] | undefined {
-  if (text === undefined) return undefined;
-  const values = text
-    .trim()
-    .split(/\s+/)
-    .filter((word) => word !== '')
-    .map(Number);
-  if (values.length === 0 || values.some((value) => !Number.isFinite(value))) return undefined;
-  return values.map((value) => Math.max(0, value));
-}
-
 /** Pressure stall information, the same format in v2 files and `/proc/pressure/*`. */
 export interface Pressure {
   /** Microseconds during which at least one task stalled on the resource, since the cgroup was made. */

@@ -9,8 +9,6 @@ export interface RawCpu {
   usageNs?: number;
   userNs?: number;
   systemNs?: number;
-  /** Per-CPU usage (cgroup v1 `cpuacct.usage_percpu`); only read when a naming scheme needs it. */
-  perCpuNs?: number[];
   periods?: number;
   throttledPeriods?: number;
   throttledNs?: number;
@@ -30,8 +28,6 @@ export interface RawMemory {
   swapBytes?: number;
   /** Times the limit was hit: v1 `memory.failcnt`, v2 `memory.events` `max`. */
   failcnt?: number;
-  /** v1 `memory.memsw.failcnt` (memory+swap limit hits); kept for pyadvisor's names. */
-  memswFailcnt?: number;
   /** Processes killed by the OOM killer in this cgroup (v1 `memory.oom_control`, v2 `memory.events`). */
   oomKills?: number;
 }
@@ -57,4 +53,9 @@ export interface RawCgroupStats {
   blockIo: RawBlockDevice[];
   pids: RawPids;
   pressure: { cpu?: Pressure; memory?: Pressure; io?: Pressure };
+  /**
+   * Text of each file the naming scheme asked for beyond these figures (`cpu.shares`, ...), by file
+   * name, as read; a file that could not be read is absent. Empty for the Docker stats API fallback.
+   */
+  texts: ReadonlyMap<string, string>;
 }

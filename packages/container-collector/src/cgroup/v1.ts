@@ -1,8 +1,8 @@
 import { getOrCreate } from '../map-util.js';
 import type { PseudoFiles } from '../pseudo-file.js';
-import { CgroupUnreadable, type FileTexts, readCgroupFiles, reuseRule } from './files.js';
+import { CgroupUnreadable, type FileTexts, readCgroupFiles, reuseRule, textsOf } from './files.js';
 import type { CgroupPaths } from './locate.js';
-import { keyedNumber, parseLimit, parseNumber, parseNumberList } from './parse.js';
+import { keyedNumber, parseLimit, parseNumber } from './parse.js';
 import type { RawBlockDevice, RawCgroupStats, RawCpu, RawMemory } from './raw.js';
 import { readPressureFiles } from './v2.js';
 
@@ -22,7 +22,6 @@ export function parseV1Cpu(cpuacct: FileTexts, cpu: FileTexts): RawCpu {
     usageNs,
     userNs: user === undefined ? undefined : user * NS_PER_USER_HZ_TICK,
     systemNs: system === undefined ? undefined : system * NS_PER_USER_HZ_TICK,
-    perCpuNs: parseNumberList(cpuacct.get('cpuacct.usage_percpu')),
     periods: keyedNumber(stat, 'nr_periods'),
     throttledPeriods: keyedNumber(stat, 'nr_throttled'),
     throttledNs: keyedNumber(stat, 'throttled_time'),
@@ -43,7 +42,6 @@ export function parseV1Memory(memory: FileTexts): RawMemory {
     mappedFileBytes: pick('mapped_file'),
     swapBytes: pick('swap'),
     failcnt: parseNumber(memory.get('memory.failcnt')),
-    memswFailcnt: parseNumber(memory.get('memory.memsw.failcnt')),
     oomKills: keyedNumber(memory.get('memory.oom_control'), 'oom_kill'),
   };
 }
@@ -80,17 +78,6 @@ export function parseV1Blkio(
 
 const CPUACCT_FILES = ['cpuacct.usage', 'cpuacct.stat'];
 const CPU_FILES = ['cpu.stat', 'cpu.cfs_quota_us', 'cpu.cfs_period_us'];
-/**
- * What the `cpuacct` directory is read for, by [cpu mounted with it (`cpu,cpuacct`)][per-CPU
- * usage wanted]: constant lists, so their joined paths are kept (see `pathsIn`).
- */
-const CPUACCT_LISTS = [false, true].map((withCpu) =>
-  [false, true].map((perCpu) => [
-    ...CPUACCT_FILES,
-    ...(perCpu ? ['cpuacct.usage_percpu'] : []),
-    ...(withCpu ? CPU_FILES : []),
-  ]),
-);
 const MEMORY_FILES = [
   'memory.usage_in_bytes',
   'memory.limit_in_bytes',
@@ -98,31 +85,68 @@ const MEMORY_FILES = [
   'memory.failcnt',
   'memory.oom_control',
 ];
-const MEMORY_MEMSW_FILES = [...MEMORY_FILES, 'memory.memsw.failcnt'];
 const BLKIO_FILES = ['blkio.throttle.io_service_bytes', 'blkio.throttle.io_serviced'];
 const PIDS_FILES = ['pids.current', 'pids.max'];
 const REUSE = reuseRule(
-  new Set(['cpu.cfs_quota_us', 'cpu.cfs_period_us', 'memory.limit_in_bytes', 'pids.max']),
+  new Set([
+    'cpu.cfs_quota_us',
+    'cpu.cfs_period_us',
+    'cpu.shares',
+    'memory.limit_in_bytes',
+    'memory.soft_limit_in_bytes',
+    'memory.kmem.limit_in_bytes',
+    'memory.memsw.limit_in_bytes',
+    'pids.max',
+  ]),
   new Set(BLKIO_FILES),
 );
 const NONE: FileTexts = new Map();
 
-/** Files only some naming schemes name, read only for them. */
-export interface ReadOptions {
-  /** `cpuacct.usage_percpu` (128 numbers on a 128-CPU host). */
-  perCpu: boolean;
-  /** `memory.memsw.failcnt` (memory+swap limit hits). */
-  memswFailcnt: boolean;
+/** The file names read in each controller's directory: its own, then those a naming scheme adds. */
+interface V1FileLists {
+  /** By whether `cpu` is mounted with `cpuacct` (`cpu,cpuacct`): then one directory holds both. */
+  cpuacct: readonly [alone: readonly string[], withCpu: readonly string[]];
+  cpu: readonly string[];
+  memory: readonly string[];
+  blkio: readonly string[];
 }
 
-/** Reads one container's v1 files. Throws CgroupUnreadable when it is gone. */
+/**
+ * Lists built once per scheme's `extra` list, so each stays the same array across cycles (its joined
+ * paths are kept by array, see `pathsIn`). A v1 file's controller is its name up to the first dot.
+ */
+function fileLists(extra: readonly string[]): V1FileLists {
+  let lists = listsByExtra.get(extra);
+  if (!lists) {
+    const plus = (base: readonly string[], controller: string) => [
+      ...new Set([...base, ...extra.filter((name) => name.slice(0, name.indexOf('.')) === controller)]),
+    ];
+    const cpu = plus(CPU_FILES, 'cpu');
+    const cpuacct = plus(CPUACCT_FILES, 'cpuacct');
+    lists = {
+      cpuacct: [cpuacct, [...cpuacct, ...cpu]],
+      cpu,
+      memory: plus(MEMORY_FILES, 'memory'),
+      blkio: plus(BLKIO_FILES, 'blkio'),
+    };
+    listsByExtra.set(extra, lists);
+  }
+  return lists;
+}
+const listsByExtra = new Map<readonly string[], V1FileLists>();
+
+/**
+ * Reads one container's v1 files, and the `extra` files a naming scheme names (whose texts are
+ * handed on as read). Throws CgroupUnreadable when it is gone.
+ */
 export function readV1(
   files: PseudoFiles,
   paths: Extract<CgroupPaths, { version: 1 }>,
-  options: ReadOptions,
+  extra: readonly string[],
 ): RawCgroupStats {
   const { dirs } = paths;
   if (!dirs.cpuacct && !dirs.memory) throw new CgroupUnreadable('(no cpuacct or memory hierarchy)', 'ENOENT');
+  const lists = fileLists(extra);
   const read = (dir: string | undefined, names: readonly string[]) =>
     dir ? readCgroupFiles(files, dir, names, REUSE) : NONE;
   const optional = (dir: string | undefined, names: readonly string[]) => {
@@ -134,10 +158,10 @@ export function readV1(
   };
   // cpuacct and memory are in every v1 container; if either is gone the container is gone.
   const sameCpuDir = dirs.cpu === dirs.cpuacct;
-  const cpuacct = read(dirs.cpuacct, CPUACCT_LISTS[Number(sameCpuDir)]![Number(options.perCpu)]!);
-  const cpu = sameCpuDir ? cpuacct : optional(dirs.cpu, CPU_FILES);
-  const memory = read(dirs.memory, options.memswFailcnt ? MEMORY_MEMSW_FILES : MEMORY_FILES);
-  const blkio = optional(dirs.blkio, BLKIO_FILES);
+  const cpuacct = read(dirs.cpuacct, lists.cpuacct[Number(sameCpuDir)]!);
+  const cpu = sameCpuDir ? cpuacct : optional(dirs.cpu, lists.cpu);
+  const memory = read(dirs.memory, lists.memory);
+  const blkio = optional(dirs.blkio, lists.blkio);
   const pids = optional(dirs.pids, PIDS_FILES);
   return {
     source: 'cgroup-v1',
@@ -149,5 +173,6 @@ export function readV1(
     ),
     pids: { current: parseNumber(pids.get('pids.current')), limit: parseLimit(pids.get('pids.max')) },
     pressure: readPressureFiles(files, paths.unifiedDir),
+    texts: extra.length === 0 ? NONE : textsOf(extra, [cpuacct, cpu, memory, blkio]),
   };
 }

@@ -1,5 +1,5 @@
 import type { PseudoFiles } from '../pseudo-file.js';
-import { type FileTexts, readCgroupFiles, reuseRule } from './files.js';
+import { type FileTexts, readCgroupFiles, reuseRule, textsOf } from './files.js';
 import type { CgroupPaths } from './locate.js';
 import { keyedNumber, parseLimit, parseNumber, parsePressure } from './parse.js';
 import type { RawBlockDevice, RawCgroupStats, RawCpu, RawMemory } from './raw.js';
@@ -105,10 +105,13 @@ const V2_FILES = [
   ...PRESSURE_FILES,
 ];
 
-const REUSE = reuseRule(new Set(['cpu.max', 'memory.max', 'pids.max']), new Set(['io.stat']));
+const REUSE = reuseRule(
+  new Set(['cpu.max', 'cpu.weight', 'memory.max', 'memory.low', 'memory.swap.max', 'pids.max']),
+  new Set(['io.stat']),
+);
 
-/** Pure parse of one v2 directory's files. */
-export function parseV2(files: FileTexts): RawCgroupStats {
+/** Pure parse of one v2 directory's files; `extra`: the files whose texts are handed on as read. */
+export function parseV2(files: FileTexts, extra: readonly string[] = []): RawCgroupStats {
   return {
     source: 'cgroup-v2',
     cpu: parseV2Cpu(files),
@@ -116,10 +119,29 @@ export function parseV2(files: FileTexts): RawCgroupStats {
     blockIo: parseIoStat(files.get('io.stat')),
     pids: { current: parseNumber(files.get('pids.current')), limit: parseLimit(files.get('pids.max')) },
     pressure: pressureFrom(files),
+    texts: textsOf(extra, [files]),
   };
 }
 
-/** Reads one container's v2 directory. Throws CgroupUnreadable when it is gone. */
-export function readV2(files: PseudoFiles, paths: Extract<CgroupPaths, { version: 2 }>): RawCgroupStats {
-  return parseV2(readCgroupFiles(files, paths.dir, V2_FILES, REUSE));
+/**
+ * Reads one container's v2 directory, and the `extra` files a naming scheme names (whose texts are
+ * handed on as read). Throws CgroupUnreadable when it is gone.
+ */
+export function readV2(
+  files: PseudoFiles,
+  paths: Extract<CgroupPaths, { version: 2 }>,
+  extra: readonly string[],
+): RawCgroupStats {
+  return parseV2(readCgroupFiles(files, paths.dir, fileList(extra), REUSE), extra);
 }
+
+/** V2_FILES and `extra`, built once per scheme's list so the same array comes back every cycle (see `pathsIn`). */
+function fileList(extra: readonly string[]): readonly string[] {
+  let list = listByExtra.get(extra);
+  if (!list) {
+    list = [...new Set([...V2_FILES, ...extra])];
+    listByExtra.set(extra, list);
+  }
+  return list;
+}
+const listByExtra = new Map<readonly string[], readonly string[]>();

@@ -20,6 +20,8 @@ export interface ContainerIdentity {
   /** CPU limit Docker was given (`--cpus`, or quota/period); used when stats come from Docker's API. */
   cpuLimitCores?: number;
   marathon?: MarathonIdentity;
+  /** `MESOS_TASK_ID` of the container's environment, whatever framework started it (Marathon or not). */
+  mesosTaskId?: string;
   /** Mesos' Docker containerizer names containers `mesos-<container-id>` or `mesos-<agent-id>.<container-id>`. */
   mesosContainerId?: string;
   mesosAgentId?: string;
@@ -135,6 +137,8 @@ export function identityFromInspect(
       : undefined;
   if (cpuLimitCores) identity.cpuLimitCores = cpuLimitCores;
   if (marathon) identity.marathon = marathon;
+  const mesosTaskId = env.get('MESOS_TASK_ID');
+  if (mesosTaskId) identity.mesosTaskId = mesosTaskId;
   const mesos = parseMesosName(name);
   if (mesos) {
     identity.mesosContainerId = mesos.containerId;

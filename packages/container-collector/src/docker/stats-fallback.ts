@@ -65,7 +65,6 @@ export function rawFromDockerStats(
       usageNs: cpu.cpu_usage?.total_usage,
       userNs: cpu.cpu_usage?.usage_in_usermode,
       systemNs: cpu.cpu_usage?.usage_in_kernelmode,
-      perCpuNs: cpu.cpu_usage?.percpu_usage,
       periods: cpu.throttling_data?.periods,
       throttledPeriods: cpu.throttling_data?.throttled_periods,
       throttledNs: cpu.throttling_data?.throttled_time,
@@ -85,6 +84,7 @@ export function rawFromDockerStats(
     blockIo: [...devices.values()],
     pids: { current: s.pids_stats?.current, limit: s.pids_stats?.limit || undefined },
     pressure: {},
+    texts: new Map(),
   };
 }
 

@@ -15,7 +15,7 @@ import type { NamingScheme } from './scheme.js';
 export const defaultNaming: NamingScheme = {
   name: 'default',
   defaultPrefix: 'containers',
-  needs: { perCpu: false, memswFailcnt: false },
+  extraFiles: { v1: [], v2: [] },
   render(view, out) {
     const put = (head: readonly string[], metrics: readonly Metric[]) => out.metrics(head, metrics);
     const emit = out.emit;

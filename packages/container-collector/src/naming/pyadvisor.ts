@@ -1,43 +1,39 @@
-import type { MeasuredContainer } from '../aggregate.js';
-import type { Emit, NamingScheme } from './scheme.js';
+import type { ContainerIdentity } from '../docker/identity.js';
+import { defaultNaming } from './default.js';
+import { PYADVISOR_V1_FILES, putV1 } from './pyadvisor-v1.js';
+import { PYADVISOR_V2_FILES, putV2 } from './pyadvisor-v2.js';
+import type { NamingScheme } from './scheme.js';
 
 /**
- * pyadvisor's tree, for dashboards that still read it: `<prefix>.<task>.<cgroup file-ish name>` with raw
- * cumulative counters as pyadvisor sent them (Graphite's `perSecond()` / `nonNegativeDerivative()` on
- * the dashboard side). `<task>` is MESOS_TASK_ID, or the container name for a container Marathon did not
- * start; its dots are kept as separators, as pyadvisor wrote them, so existing paths keep resolving.
+ * pyadvisor's tree, for the dashboards and alerts built on it: `<prefix>.<alias>.<name>` with the
+ * values pyadvisor sent (raw cgroup file values, cumulative counters; `perSecond()` on the dashboard
+ * side). v1 names in pyadvisor-v1.ts, their closest v2 sources in pyadvisor-v2.ts. A container
+ * measured through Docker's stats API (its cgroup files unreadable) gets no series here: pyadvisor
+ * read only cgroup files. The agent's self-metrics go under the default tree, where no dashboard of
+ * pyadvisor's takes them for a container.
  */
 export const pyadvisorNaming: NamingScheme = {
   name: 'pyadvisor',
   defaultPrefix: 'pycadvisor',
-  needs: { perCpu: true, memswFailcnt: true },
+  selfMetricsPrefix: defaultNaming.defaultPrefix,
+  extraFiles: { v1: PYADVISOR_V1_FILES, v2: PYADVISOR_V2_FILES },
   render(view, out) {
-    for (const container of view.containers) renderContainer(container, out.emit);
+    for (const { identity, raw } of view.containers) {
+      if (raw.source === 'docker-api') continue;
+      const alias = pyadvisorAlias(identity);
+      const put = (path: readonly (string | number)[], value: number | undefined) => {
+        if (value !== undefined && Number.isFinite(value)) out.emit([...alias, ...path], value);
+      };
+      if (raw.source === 'cgroup-v1') putV1(raw.texts, put, view.blockDeviceName);
+      else putV2(raw.texts, put, view.blockDeviceName);
+    }
   },
 };
 
-export function pyadvisorNode(container: MeasuredContainer): string[] {
-  const id = container.identity.marathon?.taskId ?? container.identity.name;
-  return id.split('.').filter((part) => part !== '');
-}
-
-function renderContainer(container: MeasuredContainer, emit: Emit): void {
-  const node = pyadvisorNode(container);
-  const { cpu, memory } = container.raw;
-  const put = (path: readonly (string | number)[], value: number | undefined) => {
-    if (value !== undefined && Number.isFinite(value)) emit([...node, ...path], value);
-  };
-  put(['cpu', 'usage'], cpu.usageNs);
-  for (const [index, usage] of (cpu.perCpuNs ?? []).entries()) put(['cpu', 'usage_percpu', index], usage);
-  put(['memory', 'usage_in_bytes'], memory.usageBytes);
-  put(['memory', 'limit_in_bytes'], memory.limitBytes);
-  put(['memory', 'failcnt'], memory.failcnt);
-  put(['memory', 'memsw', 'failcnt'], memory.memswFailcnt);
-  for (const device of container.raw.blockIo) {
-    // `8:0` → `8_0`: a colon is not safe in a Graphite path.
-    const name = device.device.replace(':', '_');
-    put([name, 'Read', 'bytes'], device.readBytes);
-    put([name, 'Write', 'bytes'], device.writeBytes);
-    put([name, 'Total', 'bytes'], device.readBytes + device.writeBytes);
-  }
+/**
+ * pyadvisor's alias: the container's `MESOS_TASK_ID` (from its environment, whatever framework
+ * started it), else its Docker name; its dots kept as levels (`es_logs_data.f726a4c5-…` is two).
+ */
+export function pyadvisorAlias(identity: ContainerIdentity): string[] {
+  return (identity.mesosTaskId ?? identity.name).split('.').filter((part) => part !== '');
 }

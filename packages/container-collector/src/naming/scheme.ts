@@ -1,6 +1,5 @@
 import type { Cycle } from '@stoker/shared';
 import type { MeasuredContainer } from '../aggregate.js';
-import type { ReadOptions } from '../cgroup/v1.js';
 import type { Metric } from '../metrics.js';
 
 /** What one cycle measured, handed to a naming scheme to turn into series. */
@@ -9,6 +8,8 @@ export interface CycleView {
   host: string;
   containers: readonly MeasuredContainer[];
   hostMetrics: readonly Metric[];
+  /** A block device's kernel name (`8:0` → `sda`); undefined for one the host does not list. */
+  blockDeviceName(majorMinor: string): string | undefined;
 }
 
 export type Emit = (segments: readonly (string | number)[], value: number) => void;
@@ -37,7 +38,15 @@ export function seriesOut(cycle: Pick<Cycle, 'emit' | 'group'>): SeriesOut {
 export interface NamingScheme {
   readonly name: string;
   readonly defaultPrefix: string;
-  /** cgroup v1 files read only for a scheme that names them (pyadvisor: every CPU's usage, memsw). */
-  readonly needs: ReadOptions;
+  /**
+   * Where the agent's self-metrics go when they must not share this scheme's tree (pyadvisor's
+   * dashboards would take them for a container); unset: under the agent's prefix.
+   */
+  readonly selfMetricsPrefix?: string;
+  /**
+   * cgroup files read only for this scheme, whose texts it gets as read (`raw.texts`), by cgroup
+   * version; a v1 file is read in its controller's directory (`cpu.shares` in `cpu`).
+   */
+  readonly extraFiles: { readonly v1: readonly string[]; readonly v2: readonly string[] };
   render(view: CycleView, out: SeriesOut): void;
 }

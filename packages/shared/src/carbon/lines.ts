@@ -116,7 +116,7 @@ export class LineBatch {
     at = typeof first === 'string' ? ascii(chunk, at, first) : copy(chunk, at, first);
     at = copy(chunk, at, second);
     at = copy(chunk, at, tail);
-    at = Number.isSafeInteger(number) ? digits(chunk, at, number) : ascii(chunk, at, String(number));
+    at = Number.isSafeInteger(number) ? digits(chunk, at, number) : ascii(chunk, at, bigNumberText(number));
     at = copy(chunk, at, timestamp);
     if (at - start > MAX_LINE_BYTES) {
       this.dropped.too_long++;
@@ -148,6 +148,15 @@ function copy(target: Buffer, at: number, bytes: Uint8Array): number {
 function ascii(target: Buffer, at: number, text: string): number {
   for (let i = 0; i < text.length; i++) target[at++] = text.charCodeAt(i);
   return at;
+}
+
+/**
+ * A number beyond the safe integers: a whole one below 2^64 (a kernel's u64 counter or "no limit"
+ * value, `9223372036854771712`) in all its digits, as the kernel printed it, where `String` rounds
+ * the text (`9223372036854772000`); both parse to the same double in carbon.
+ */
+function bigNumberText(value: number): string {
+  return Number.isInteger(value) && Math.abs(value) < 2 ** 64 ? BigInt(value).toString() : String(value);
 }
 
 /** Writes a safe integer as `String(value)` would; returns where it ends. */

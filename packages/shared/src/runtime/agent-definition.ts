@@ -13,6 +13,11 @@ export interface AgentDefinition<S extends OptionSpecs> {
   description: string;
   /** Prefix when --prefix is not given; a function when it depends on other options (a naming scheme). */
   defaultPrefix: string | ((config: CommonConfig & ConfigOf<S>) => string);
+  /**
+   * Prefix of the self-metrics when they must not share the agent's tree (a compatibility naming
+   * whose dashboards would take them for data); undefined: the agent's prefix.
+   */
+  selfMetricsPrefix?: (config: CommonConfig & ConfigOf<S>) => string | undefined;
   /** The agent's own options, beside the common ones. */
   options: S;
   /** Builds the agent's jobs; may throw ConfigError for cross-field problems (exit code 2). */

@@ -111,6 +111,8 @@ function configFailure(name: string, error: unknown): number {
 class Runtime<S extends OptionSpecs> {
   private readonly sender: CarbonSender;
   private readonly prefix: string[];
+  /** The self-metrics' prefix: the agent's, unless its naming scheme wants them elsewhere. */
+  private readonly selfPrefix: string[];
   private readonly tags: string;
   private readonly states = new Map<string, JobState>();
   /** Each job's leaf names (see `Cycle.group`), kept for the life of the process. */
@@ -128,6 +130,7 @@ class Runtime<S extends OptionSpecs> {
     private readonly log: Logger,
   ) {
     this.prefix = parsePrefix(config.prefix);
+    this.selfPrefix = parsePrefix(definition.selfMetricsPrefix?.(config) ?? config.prefix);
     this.tags = tagSuffix(config.tag);
     this.sender = new CarbonSender({
       destinations: config.carbon,
@@ -178,7 +181,8 @@ class Runtime<S extends OptionSpecs> {
       const scheduler = new Scheduler({
         intervalMs: job.intervalMs,
         timeoutMs: job.timeoutMs,
-        run: ({ tickAtMs, signal }) => this.runJob(job, tickAtMs, signal),
+        run: ({ tickAtMs, signal }) =>
+          this.runJob(job, tickAtMs, signal, job === selfJob ? this.selfPrefix : this.prefix),
         onSkip: () => {
           const state = this.states.get(job.name);
           if (state) state.skipped_ticks++;
@@ -218,7 +222,7 @@ class Runtime<S extends OptionSpecs> {
         const scheduler = new Scheduler({
           intervalMs: job.intervalMs,
           timeoutMs: job.timeoutMs,
-          run: ({ tickAtMs, signal }) => this.runJob(job, tickAtMs, signal),
+          run: ({ tickAtMs, signal }) => this.runJob(job, tickAtMs, signal, this.prefix),
         });
         return scheduler.runCycle(now).then(() => this.states.get(job.name)?.last_result === 'ok');
       }),
@@ -237,7 +241,7 @@ class Runtime<S extends OptionSpecs> {
     return results.every(Boolean) ? 0 : 1;
   }
 
-  private async runJob(job: Job, tickAtMs: number, signal: AbortSignal): Promise<void> {
+  private async runJob(job: Job, tickAtMs: number, signal: AbortSignal, prefix: string[]): Promise<void> {
     const state = this.states.get(job.name);
     // Samples are named when the job settles: raw segments that sanitise alike within one scope
     // (`data.1`, `data_1`) are told apart, and each segment is sanitised there, once.
@@ -248,7 +252,7 @@ class Runtime<S extends OptionSpecs> {
     }
     const names = new DistinctNames(job.sanitize, leafNames);
     const batch = new LineBatch({
-      prefix: this.prefix,
+      prefix,
       timestampSec: alignTimestamp(tickAtMs, job.intervalMs),
       tagSuffix: this.tags,
       onChunk: (chunk, lines) => this.sender.send(chunk, lines),
