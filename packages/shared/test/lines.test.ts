@@ -13,7 +13,7 @@ describe('carbon lines', () => {
     ]);
   });
 
-  test('every number is written as JavaScript prints it', () => {
+  test('every number is written as JavaScript prints it, whole ones below 2^64 in all their digits', () => {
     const values = [
       0,
       -0,
@@ -31,16 +31,22 @@ describe('carbon lines', () => {
       Number.MAX_SAFE_INTEGER,
       -Number.MAX_SAFE_INTEGER,
       2 ** 60,
+      2 ** 63 - 4096,
       1e21,
       0.1 + 0.2,
       -1.5e-300,
       123456.789,
     ];
+    // Where String() rounds the text: a kernel's u64 value (v1's "no limit") as the kernel printed it.
+    const allDigits = new Map([
+      [2 ** 60, '1152921504606846976'],
+      [2 ** 63 - 4096, '9223372036854771712'],
+    ]);
     const batch = new LineBatch({ prefix: [], timestampSec: 1 });
     for (const value of values) batch.add(['v'], value);
     assert.deepEqual(
       batch.lines,
-      values.map((value) => `v ${String(value)} 1\n`),
+      values.map((value) => `v ${allDigits.get(value) ?? String(value)} 1\n`),
     );
   });
 
