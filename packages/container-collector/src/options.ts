@@ -30,7 +30,7 @@ export const containerOptions = {
     env: ['HOST'],
   }),
   naming: opt({
-    describe: `naming scheme (see below): \`${Object.keys(NAMING_SCHEMES).join('`, `')}\`; \`pyadvisor\` writes pyadvisor's paths under the prefix \`pycadvisor\``,
+    describe: `naming scheme (see below): \`${Object.keys(NAMING_SCHEMES).join('`, `')}\`; \`pyadvisor\` writes pyadvisor's paths under the prefix \`pycadvisor\` (self-metrics then under \`containers\`)`,
     parse: parsers.keyOf(NAMING_SCHEMES),
     default: 'default',
   }),

@@ -111,7 +111,8 @@ export const commonOptions = {
     default: '10s',
   }),
   selfMetrics: opt({
-    describe: "send the agent's own metrics (under `<prefix>.<agent>.<instance>.self`)",
+    describe:
+      "send the agent's own metrics (under `<prefix>.<agent>.<instance>.self`; container-collector `--naming pyadvisor`: `containers.<agent>.<instance>.self`)",
     parse: parsers.boolean(),
     default: true,
   }),
