@@ -192,25 +192,12 @@ describe('--naming pyadvisor on a real Docker daemon', { skip }, () => {
       },
     ];
     for (const { alias, options } of specs) containers.push({ alias, container: await dockerd.run(options) });
-    agent = startAgent(
-      'packages/container-collector/src/cli.ts',
-      [
-        '--docker',
-        dockerd.address,
-        '--output',
-        'stdout',
-        '--interval',
-        `${INTERVAL_MS}ms`,
-        '--naming',
-        'pyadvisor',
-        '--instance',
-        INSTANCE,
-        '--no-host-metrics',
-        '--log-level',
-        'warn',
-      ],
-      { env: { HOST: '', STOKER_HTTP_PORT: '', PORT0: '' } },
-    );
+    const args = ['--docker', dockerd.address, '--output', 'stdout', '--interval', `${INTERVAL_MS}ms`];
+    args.push('--naming', 'pyadvisor', '--instance', INSTANCE, '--no-host-metrics', '--log-level', 'warn');
+    // Empty HOST, STOKER_HTTP_PORT, PORT0: the test runner's own environment must not configure the agent.
+    agent = startAgent('packages/container-collector/src/cli.ts', args, {
+      env: { HOST: '', STOKER_HTTP_PORT: '', PORT0: '' },
+    });
   });
 
   after(async () => {
