@@ -10,7 +10,7 @@
  * The series come from the real agents: es-collector polls ES stand-ins serving recorded 8.4.2
  * answers, edited to be red, yellow, master-less or strained (heap, disk, old GC, rejections, pending
  * tasks) or left healthy; container-collector reads a private dockerd running busybox tasks of
- * Marathon apps (one CPU-bound under a 0.1 CPU quota, one idle, one losing a task, one losing its
+ * Marathon apps (one CPU-bound under a 0.02 CPU quota, one idle, one losing a task, one losing its
  * only task). Two kinds of series are fed to carbon directly instead: the lifecycle counters
  * (`oom_kills_total`, `restarts_total`, `task_exits_total`), which container-collector does not
  * send yet, and the self-metrics of a collector that stopped ten minutes ago.
@@ -441,8 +441,8 @@ describe('Graphite alert rules fire and stay quiet against a live pipeline', { s
       containers.push(container);
       return container;
     };
-    // A tenth of a CPU: throttled even on a machine so busy that it would not get half a CPU.
-    await task('/alerts/hot', 'yes > /dev/null', 0.1);
+    // A fiftieth of a CPU: throttled in most periods even on a machine too busy to give it half a CPU.
+    await task('/alerts/hot', 'yes > /dev/null', 0.02);
     // Wakes up ten times a second, so its CFS periods count, and never uses its quota.
     await task('/alerts/idle', 'while :; do sleep 0.1; done', 0.5);
     const shrinking = [
