@@ -209,7 +209,7 @@ const STORED = [
   String.raw`^es\.[^.]+\.collector\.(up|errors\.cluster_health)$`,
   String.raw`^es\.[^.]+\.nodes\.[^.]+\.(derived|rates\.gc|rates\.thread_pool)\.`,
   String.raw`^(es\.es-collector|containers\.container-collector)\.[^.]+\.self\.jobs\.`,
-  String.raw`^containers\.[^.]+\.apps\.[^.]+\.(instances|cpu\.throttled_ratio|[a-z_]+_total)$`,
+  String.raw`^containers\.[^.]+\.apps\.[^.]+\.(instances|cpu\.throttled_ratio|lifecycle\.[a-z_]+)$`,
 ];
 
 const HOST = 'alerts-host';
@@ -328,17 +328,17 @@ function fedLines(nowSec: number): string[] {
     }
   };
   const app = (host: string, name: string) => `containers.${host}.apps.${name}`;
-  counter(`${app('lifecycle-h1', 'alerts_oom')}.oom_kills_total`, [[10, 1]]);
-  counter(`${app('lifecycle-h1', 'alerts_calm')}.oom_kills_total`, [[20, 2]]); // killed long before
-  counter(`${app('lifecycle-h1', 'alerts_restarting')}.restarts_total`, [[10, 2]]);
-  counter(`${app('lifecycle-h1', 'alerts_calm')}.restarts_total`, [[20, 5]]);
+  counter(`${app('lifecycle-h1', 'alerts_oom')}.lifecycle.oom_kills_total`, [[10, 1]]);
+  counter(`${app('lifecycle-h1', 'alerts_calm')}.lifecycle.oom_kills_total`, [[20, 2]]); // killed long before
+  counter(`${app('lifecycle-h1', 'alerts_restarting')}.lifecycle.restarts_total`, [[10, 2]]);
+  counter(`${app('lifecycle-h1', 'alerts_calm')}.lifecycle.restarts_total`, [[20, 5]]);
   // A crash loop hopping hosts: two exits on h1, one on h2 (3 > 2); alerts_calm loses one task.
-  counter(`${app('lifecycle-h1', 'alerts_crashloop')}.task_exits_total`, [
+  counter(`${app('lifecycle-h1', 'alerts_crashloop')}.lifecycle.task_exits_total`, [
     [15, 1],
     [8, 2],
   ]);
-  counter(`${app('lifecycle-h2', 'alerts_crashloop')}.task_exits_total`, [[5, 1]]);
-  counter(`${app('lifecycle-h1', 'alerts_calm')}.task_exits_total`, [[12, 1]]);
+  counter(`${app('lifecycle-h2', 'alerts_crashloop')}.lifecycle.task_exits_total`, [[5, 1]]);
+  counter(`${app('lifecycle-h1', 'alerts_calm')}.lifecycle.task_exits_total`, [[12, 1]]);
   lines.push(`es.es-collector.gone.self.jobs.logs.up 1 ${nowSec - 600}`);
   lines.push(`containers.container-collector.gone.self.jobs.containers.up 1 ${nowSec - 600}`);
   return lines;
