@@ -319,6 +319,38 @@ export async function refusedPort(): Promise<number> {
   return port;
 }
 
+// ---- a recording that moves ------------------------------------------------------------------
+
+/** The part of a `_nodes/stats` body that moving it forward touches. */
+export type NodesStatsBody = { nodes: Record<string, Record<string, any>> };
+
+/** A counter of a node's stats (dotted path, e.g. `indices.indexing.index_total`) and its rate. */
+export type NodeCounter = readonly [path: string, perSecond: number];
+
+/**
+ * `recorded` as a live cluster would answer `elapsedMs` later: each node's timestamp and the
+ * counters `countersOf(node)` names moved forward. A recording never changes, and es-collector
+ * derives rates from the change between two answers (by the node's own timestamp), so without this a
+ * stand-in is a cluster where nothing happens.
+ */
+export function advanceNodesStats<Body extends NodesStatsBody>(
+  recorded: Body,
+  elapsedMs: number,
+  countersOf: (node: Record<string, any>) => readonly NodeCounter[],
+): Body {
+  const body = structuredClone(recorded);
+  for (const node of Object.values(body.nodes)) {
+    node.timestamp += elapsedMs;
+    for (const [path, perSecond] of countersOf(node)) {
+      const keys = path.split('.');
+      const parent = keys.slice(0, -1).reduce<any>((at, key) => at?.[key], node);
+      const leaf = keys.at(-1)!;
+      if (typeof parent?.[leaf] === 'number') parent[leaf] += Math.floor((perSecond * elapsedMs) / 1000);
+    }
+  }
+  return body;
+}
+
 // ---- big clusters for benchmarks -------------------------------------------------------------
 
 /**

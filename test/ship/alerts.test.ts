@@ -27,9 +27,12 @@ import { parse as parseYaml } from 'yaml';
 import { type AgentProcess, startAgent } from '../harness/agent.js';
 import { type Dockerd, dockerSkip, sharedDockerd, type TestContainer } from '../harness/dockerd.js';
 import {
+  advanceNodesStats,
   ES_VERSIONS,
   type EsStandin,
   loadFixture,
+  type NodeCounter,
+  type NodesStatsBody,
   refusedPort,
   startEsStandin,
 } from '../harness/es-standin.js';
@@ -251,33 +254,8 @@ const CASES: Readonly<Record<string, { fires: string[]; quiet: string[] }>> = {
   ContainerCpuThrottled: { fires: ['.apps.alerts_hot.'], quiet: ['.apps.alerts_idle.'] },
 };
 
-type NodesStats = {
-  nodes: Record<string, any>;
-};
-
-/** A counter moved forward by `perSecond` (dotted path inside a node's stats). */
-type Counter = readonly [path: string, perSecond: number];
-
-/**
- * The recorded nodes stats as they would read `elapsedMs` later: each node's timestamp and the given
- * counters moved forward, so es-collector has rates (a recording never changes by itself).
- */
-function advanced(recorded: NodesStats, elapsedMs: number, counters: readonly Counter[]): NodesStats {
-  const body = structuredClone(recorded);
-  for (const node of Object.values(body.nodes)) {
-    node.timestamp += elapsedMs;
-    for (const [path, perSecond] of counters) {
-      const keys = path.split('.');
-      const parent = keys.slice(0, -1).reduce((at, key) => at?.[key], node);
-      const leaf = keys.at(-1)!;
-      if (typeof parent?.[leaf] === 'number') parent[leaf] += Math.floor((perSecond * elapsedMs) / 1000);
-    }
-  }
-  return body;
-}
-
 /** Every node near the end of its heap and its disk. */
-function strained(recorded: NodesStats): NodesStats {
+function strained(recorded: NodesStatsBody): NodesStatsBody {
   const body = structuredClone(recorded);
   for (const node of Object.values(body.nodes)) {
     node.jvm.mem.heap_used_in_bytes = Math.round(node.jvm.mem.heap_max_in_bytes * 0.95);
@@ -287,8 +265,8 @@ function strained(recorded: NodesStats): NodesStats {
   return body;
 }
 
-const NORMAL_COUNTERS: readonly Counter[] = [['jvm.gc.collectors.young.collection_time_in_millis', 30]];
-const STRAINED_COUNTERS: readonly Counter[] = [
+const NORMAL_COUNTERS: readonly NodeCounter[] = [['jvm.gc.collectors.young.collection_time_in_millis', 30]];
+const STRAINED_COUNTERS: readonly NodeCounter[] = [
   ...NORMAL_COUNTERS,
   // 200 ms of old GC per second: 12 s a minute.
   ['jvm.gc.collectors.old.collection_time_in_millis', 200],
@@ -362,15 +340,22 @@ describe('Graphite alert rules fire and stay quiet against a live pipeline', { s
 
   /** A stand-in whose nodes stats move forward every 200 ms from `recorded`. */
   async function livelyStandin(
-    recorded: NodesStats,
-    counters: readonly Counter[],
+    recorded: NodesStatsBody,
+    counters: readonly NodeCounter[],
     bodies: Record<string, unknown> = {},
   ): Promise<EsStandin> {
     const es = await startEsStandin({ version: '8.4.2', bodies });
     standins.push(es);
     const startedAt = Date.now();
     timers.push(
-      setInterval(() => es.setBody('nodes_stats', advanced(recorded, Date.now() - startedAt, counters)), 200),
+      setInterval(
+        () =>
+          es.setBody(
+            'nodes_stats',
+            advanceNodesStats(recorded, Date.now() - startedAt, () => counters),
+          ),
+        200,
+      ),
     );
     return es;
   }
@@ -387,7 +372,7 @@ describe('Graphite alert rules fire and stay quiet against a live pipeline', { s
     web = await startGraphiteWeb(carbon);
     await sendToCarbon(carbon.linePort, fedLines(Math.floor(Date.now() / 1000)));
 
-    const recorded = loadFixture(ES_VERSIONS['8.4.2']!.nodes_stats!) as NodesStats;
+    const recorded = loadFixture(ES_VERSIONS['8.4.2']!.nodes_stats!) as NodesStatsBody;
     const health = loadFixture(ES_VERSIONS['8.4.2']!.cluster_health!) as Record<string, unknown>;
     const green = await livelyStandin(recorded, NORMAL_COUNTERS);
     const red = await livelyStandin(recorded, NORMAL_COUNTERS, {

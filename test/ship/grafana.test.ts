@@ -16,7 +16,15 @@ import { after, before, describe, test } from 'node:test';
 import { parse as parseYaml } from 'yaml';
 import { type AgentProcess, startAgent } from '../harness/agent.js';
 import { type Dockerd, dockerSkip, HARNESS_LABEL, sharedDockerd, TEST_IMAGE } from '../harness/dockerd.js';
-import { ES_VERSIONS, type EsStandin, loadFixture, startEsStandin } from '../harness/es-standin.js';
+import {
+  advanceNodesStats,
+  ES_VERSIONS,
+  type EsStandin,
+  loadFixture,
+  type NodeCounter,
+  type NodesStatsBody,
+  startEsStandin,
+} from '../harness/es-standin.js';
 import { repoRoot, sharedSkip } from '../harness/fixtures.js';
 import {
   type CarbonCache,
@@ -253,11 +261,10 @@ const APP = 'es_grafana_data';
 const MiB = 1024 * 1024;
 
 /**
- * Counters a busy data node moves, per second. A recording never changes, and es-collector derives
- * rates and latencies from the change between two answers (by the node's own timestamp), so without
- * this the stand-in would be a cluster where nothing happens and those panels would rightly be empty.
+ * Counters a busy data node moves, per second (advanceNodesStats): without them the rate and latency
+ * panels would rightly be empty.
  */
-const DATA_NODE_COUNTERS: ReadonlyArray<readonly [string, number]> = [
+const DATA_NODE_COUNTERS: readonly NodeCounter[] = [
   ['indices.indexing.index_total', 400],
   ['indices.indexing.index_time_in_millis', 200],
   ['indices.search.query_total', 120],
@@ -276,34 +283,16 @@ const DATA_NODE_COUNTERS: ReadonlyArray<readonly [string, number]> = [
   ['transport.tx_size_in_bytes', 240_000],
   ['http.total_opened', 1],
 ];
-const EVERY_NODE_COUNTERS: ReadonlyArray<readonly [string, number]> = [
+const EVERY_NODE_COUNTERS: readonly NodeCounter[] = [
   ['jvm.gc.collectors.young.collection_count', 2],
   ['jvm.gc.collectors.young.collection_time_in_millis', 30],
   ['jvm.uptime_in_millis', 1000],
 ];
 
-type NodesStats = {
-  nodes: Record<string, Record<string, unknown> & { roles?: string[]; timestamp: number }>;
-};
-
-function advanceNodesStats(recorded: NodesStats, elapsedMs: number): NodesStats {
-  const body = structuredClone(recorded);
-  const bump = (node: Record<string, unknown>, path: string, perSecond: number) => {
-    const keys = path.split('.');
-    let at: any = node;
-    for (const key of keys.slice(0, -1)) at = at?.[key];
-    const last = keys.at(-1)!;
-    if (typeof at?.[last] === 'number') at[last] += Math.floor((perSecond * elapsedMs) / 1000);
-  };
-  for (const node of Object.values(body.nodes)) {
-    node.timestamp += elapsedMs;
-    for (const [path, perSecond] of EVERY_NODE_COUNTERS) bump(node, path, perSecond);
-    if (node.roles?.some((role) => role.startsWith('data'))) {
-      for (const [path, perSecond] of DATA_NODE_COUNTERS) bump(node, path, perSecond);
-    }
-  }
-  return body;
-}
+const countersOf = (node: { roles?: string[] }): readonly NodeCounter[] =>
+  node.roles?.some((role) => role.startsWith('data'))
+    ? [...EVERY_NODE_COUNTERS, ...DATA_NODE_COUNTERS]
+    : EVERY_NODE_COUNTERS;
 
 const skip =
   sharedSkip() ??
@@ -324,10 +313,10 @@ describe('every dashboard panel returns data from a live pipeline', { skip }, ()
     carbon = await startCarbonCache();
     web = await startGraphiteWeb(carbon);
     es = await startEsStandin({ version: '8.4.2' });
-    const recorded = loadFixture(ES_VERSIONS['8.4.2']!.nodes_stats!) as NodesStats;
+    const recorded = loadFixture(ES_VERSIONS['8.4.2']!.nodes_stats!) as NodesStatsBody;
     const startedAt = Date.now();
     advancing = setInterval(
-      () => es.setBody('nodes_stats', advanceNodesStats(recorded, Date.now() - startedAt)),
+      () => es.setBody('nodes_stats', advanceNodesStats(recorded, Date.now() - startedAt, countersOf)),
       200,
     );
 
