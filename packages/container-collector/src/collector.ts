@@ -17,6 +17,7 @@ import type { RawCgroupStats } from './cgroup/raw.js';
 import { readV1 } from './cgroup/v1.js';
 import { readV2 } from './cgroup/v2.js';
 import type { ContainerIdentity } from './docker/identity.js';
+import type { ContainerLifecycle } from './docker/lifecycle.js';
 import { interfacesFromDockerStats, rawFromDockerStats } from './docker/stats-fallback.js';
 import { deriveHostMetrics, hostCpuCount, readHost } from './host.js';
 import { getOrCreate } from './map-util.js';
@@ -30,6 +31,8 @@ import { BlockDeviceNames } from './sysfs/block-devices.js';
 export interface ContainerSource {
   readonly containers: ReadonlyMap<string, ContainerIdentity>;
   readonly ready: boolean;
+  /** Docker's events are being followed (`collector.docker_up`). */
+  readonly connected: boolean;
   status(): { lastError?: string };
   oneShotStats(id: string, signal: AbortSignal): Promise<unknown>;
 }
@@ -46,6 +49,8 @@ export interface CollectorOptions {
   intervalMs: number;
   timeoutMs: number;
   log: Logger;
+  /** Deaths and restarts from Docker's events; the collector hands it each run's cgroup OOM kill count. */
+  lifecycle?: Pick<ContainerLifecycle, 'view' | 'noteCgroupOomKills'>;
   /** Pause between the two samples of `--once` (rates need two). */
   onceGapMs?: number;
   /** Where block devices are listed by `<major>:<minor>` (default `/sys/dev/block`), for schemes that name them. */
@@ -109,6 +114,7 @@ export class ContainerCollector implements Job {
     }
     const started = Date.now();
     const { containers, hostMetrics } = await this.sample(cycle.signal);
+    const { source, lifecycle } = this.options;
     // Container names, label values and app ids that sanitise alike (`web.1`, `web_1`) are told apart
     // by the runtime when the cycle is named.
     this.options.naming.render(
@@ -117,6 +123,10 @@ export class ContainerCollector implements Job {
         containers,
         hostMetrics,
         blockDeviceName: (majorMinor) => this.blockDevices.nameOf(majorMinor),
+        dockerUp: source.connected,
+        ...(lifecycle
+          ? { lifecycle: lifecycle.view(containers.map((container) => container.identity)) }
+          : {}),
       },
       seriesOut(cycle),
     );
@@ -126,7 +136,7 @@ export class ContainerCollector implements Job {
       fallbacks: containers.filter((container) => container.raw.source === 'docker-api').length,
       durationMs: Date.now() - started,
     };
-    if (!this.options.source.ready) {
+    if (!source.ready) {
       // Host metrics were still sent; the cycle counts as failed so /healthz and --once tell the truth.
       throw new Error(`Docker not reachable: ${this.options.source.status().lastError ?? 'no answer yet'}`);
     }
@@ -284,6 +294,7 @@ export class ContainerCollector implements Job {
         }
       }
     }
+    this.options.lifecycle?.noteCgroupOomKills(identity.id, raw.memory.oomKills);
     const metrics = deriveContainerMetrics(
       { raw, interfaces, atMs: Date.now(), hostCpus: this.hostCpus },
       getOrCreate(this.trackers, identity.id, () => new CounterTracker()),

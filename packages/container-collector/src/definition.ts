@@ -1,8 +1,10 @@
 import { statSync } from 'node:fs';
 import { type Agent, type AgentDefinition, ConfigError, packageVersion } from '@stoker/shared';
+import type { ContainerInspectInfo } from 'dockerode';
 import { detectLayout } from './cgroup/locate.js';
 import { ContainerCollector } from './collector.js';
 import { ContainerDiscovery } from './docker/discovery.js';
+import { ContainerLifecycle } from './docker/lifecycle.js';
 import { NAMING_SCHEMES } from './naming/index.js';
 import { containerOptions } from './options.js';
 
@@ -25,11 +27,17 @@ export const containerCollector: AgentDefinition<typeof containerOptions> = {
     requireDirectory('--proc-root', config.procRoot, "the host's /proc");
     const naming = NAMING_SCHEMES[config.naming];
     const layout = await detectLayout(config.cgroupRoot);
-    const discovery = new ContainerDiscovery({
+    const lifecycle: ContainerLifecycle = new ContainerLifecycle({
+      groupLabelKeys: config.groupLabel,
+      log: log.child({ component: 'lifecycle' }),
+      inspect: (id): Promise<ContainerInspectInfo | undefined> => discovery.inspect(id),
+    });
+    const discovery: ContainerDiscovery = new ContainerDiscovery({
       docker: config.docker,
       requestTimeoutMs: config.dockerTimeout,
       groupLabelKeys: config.groupLabel,
       log: log.child({ component: 'discovery' }),
+      lifecycle,
     });
     await discovery.start();
     const collector = new ContainerCollector({
@@ -39,6 +47,7 @@ export const containerCollector: AgentDefinition<typeof containerOptions> = {
       naming,
       hostName: config.hostName,
       hostMetrics: config.hostMetrics,
+      lifecycle,
       readConcurrency: config.readConcurrency,
       intervalMs: config.interval,
       // Leave a margin so a slow cycle ends before the next tick.

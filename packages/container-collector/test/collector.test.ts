@@ -64,6 +64,7 @@ test('collector: reads a v2 cgroup, falls back to Docker stats for an unreadable
   const source: ContainerSource = {
     containers,
     ready: true,
+    connected: true,
     status: () => ({}),
     oneShotStats: async () => {
       statsCalls++;
@@ -117,11 +118,12 @@ test('collector: reads a v2 cgroup, falls back to Docker stats for an unreadable
   assert.equal(logs.length, logsBefore);
 });
 
-test('collector: an unreachable Docker fails the cycle but still emits what it has', async () => {
+test('collector: an unreachable Docker fails the cycle, sends docker_up 0 and host metrics, and no instance count', async () => {
   const collector = new ContainerCollector({
     source: {
       containers: new Map(),
       ready: false,
+      connected: false,
       status: () => ({ lastError: 'connect ENOENT' }),
       oneShotStats: async () => ({}),
     },
@@ -139,5 +141,7 @@ test('collector: an unreachable Docker fails the cycle but still emits what it h
   await assert.rejects(collector.run(cycle), /Docker not reachable: connect ENOENT/);
   const emitted = cycle.byName();
   assert.ok(emitted.get('h.host.cpu.count')! >= 1);
-  assert.equal(emitted.get('h.all.instances'), 0);
+  assert.equal(emitted.get('h.collector.docker_up'), 0);
+  // Stale beats a false zero: "every container is gone" is not what the agent knows.
+  assert.ok(![...emitted.keys()].some((name) => name.endsWith('.instances')), 'no instance count');
 });

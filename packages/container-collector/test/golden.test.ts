@@ -102,6 +102,7 @@ async function makeHost(root: string, input: CaseInput): Promise<ContainerSource
   return {
     containers,
     ready: true,
+    connected: true,
     status: () => ({}),
     oneShotStats: async (id) => {
       if (!stats.has(id)) throw new Error(`no recorded stats for ${id}`);

@@ -2,6 +2,7 @@ import Docker from 'dockerode';
 import pLimit from 'p-limit';
 import type { Logger } from 'pino';
 import { type ContainerIdentity, identityFromInspect } from './identity.js';
+import type { ContainerEvent } from './lifecycle.js';
 
 /**
  * Keeps the set of running containers current: one list at start, then Docker's event stream; after the
@@ -16,6 +17,11 @@ export interface DiscoveryOptions {
   requestTimeoutMs: number;
   groupLabelKeys: readonly string[];
   log: Logger;
+  /** Told every event, and Docker's state (running and exited containers) after every list. */
+  lifecycle?: {
+    event(event: ContainerEvent): void;
+    resync(infos: readonly Docker.ContainerInspectInfo[]): void;
+  };
   /** Backoff bounds for reconnecting (tests shorten them). */
   minBackoffMs?: number;
   maxBackoffMs?: number;
@@ -31,7 +37,9 @@ export interface DiscoveryStatus {
   lastError?: string;
 }
 
-const EVENTS = ['start', 'die', 'destroy', 'rename', 'pause', 'unpause'];
+const EVENTS = ['start', 'die', 'oom', 'destroy', 'rename', 'pause', 'unpause'];
+/** Events after which the container is inspected again (`die`/`destroy` forget it, `oom` changes nothing here). */
+const REFRESHING_EVENTS = new Set(['start', 'rename', 'pause', 'unpause']);
 
 /** Turns `--docker` into dockerode options. */
 export function dockerConnection(address: string): Docker.DockerOptions {
@@ -58,6 +66,8 @@ export class ContainerDiscovery {
   private backoffMs: number;
   private closed = false;
   private listedOnce = false;
+  /** When the connection was lost (for the line that says how long it was away). */
+  private lostAtMs: number | undefined;
   private readonly state: DiscoveryStatus;
 
   constructor(private readonly options: DiscoveryOptions) {
@@ -78,6 +88,11 @@ export class ContainerDiscovery {
     await this.connect();
   }
 
+  /** Following Docker's events right now (false from a broken stream until the next list succeeds). */
+  get connected(): boolean {
+    return this.state.connected;
+  }
+
   status(): DiscoveryStatus {
     return { ...this.state, containers: this.containers.size };
   }
@@ -89,6 +104,16 @@ export class ContainerDiscovery {
       stream: false;
       'one-shot': boolean;
     })) as Docker.ContainerStats;
+  }
+
+  /** GET /containers/{id}/json; undefined when Docker no longer has it. */
+  async inspect(id: string): Promise<Docker.ContainerInspectInfo | undefined> {
+    try {
+      return await this.api.getContainer(id).inspect({ abortSignal: this.abort.signal } as object);
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+      throw error;
+    }
   }
 
   async close(): Promise<void> {
@@ -106,6 +131,11 @@ export class ContainerDiscovery {
       await this.list();
       this.state.connected = true;
       this.backoffMs = this.options.minBackoffMs ?? 1000;
+      if (this.lostAtMs !== undefined) {
+        const awayMs = Date.now() - this.lostAtMs;
+        this.options.log.warn({ awaySeconds: Math.round(awayMs / 100) / 10 }, 'Docker reachable again');
+        this.lostAtMs = undefined;
+      }
     } catch (error) {
       this.onBroken(error);
     }
@@ -148,11 +178,16 @@ export class ContainerDiscovery {
   private onBroken(error: unknown): void {
     if (this.closed) return;
     const message = error instanceof Error ? error.message : String(error);
-    if (this.state.connected || this.state.lastError !== message) {
+    // One line when Docker goes away (or is not there at start), one when it is back: retries between
+    // them go to debug.
+    if (this.lostAtMs === undefined) {
+      this.lostAtMs = Date.now();
       this.options.log.warn(
         { err: message, retryInMs: this.backoffMs },
-        'Docker unreachable; containers already known keep being measured',
+        'Docker unreachable; containers already known keep being measured, instance counts are not sent',
       );
+    } else {
+      this.options.log.debug({ err: message, retryInMs: this.backoffMs }, 'Docker still unreachable');
     }
     this.state.connected = false;
     this.state.lastError = message;
@@ -179,13 +214,44 @@ export class ContainerDiscovery {
       for (const id of this.versions.keys()) if (!ids.has(id)) this.versions.delete(id);
     }
     // Re-inspect everything after a reconnect: a rename or pause may have been missed.
-    await Promise.all([...ids].map((id) => this.refresh(id)));
+    const infos = await Promise.all([...ids].map((id) => this.refresh(id)));
     this.listedOnce = true;
     this.state.lastListAt = new Date().toISOString();
+    if (this.options.lifecycle) void this.resyncLifecycle(infos);
+  }
+
+  /**
+   * Docker's state of every container, exited ones included, for the lifecycle counters to count
+   * what the event stream missed (one inspect per exited container at each reconnect).
+   */
+  private async resyncLifecycle(running: readonly (Docker.ContainerInspectInfo | undefined)[]) {
+    try {
+      const stopped = await this.api.listContainers({
+        all: true,
+        filters: { status: ['exited', 'restarting', 'dead'] },
+        abortSignal: this.abort.signal,
+      } as Docker.ContainerListOptions);
+      const infos = await Promise.all(
+        stopped.map((container) =>
+          this.inspectLimit(() => this.inspect(container.Id).catch(() => undefined)),
+        ),
+      );
+      const known = [...running, ...infos].filter((info) => info !== undefined);
+      this.options.lifecycle?.resync(known);
+    } catch (error) {
+      if (!this.closed) this.options.log.debug({ err: (error as Error).message }, 'lifecycle resync failed');
+    }
   }
 
   private onEvent(line: string): void {
-    let event: { Action?: string; status?: string; id?: string; Actor?: { ID?: string } };
+    let event: {
+      Action?: string;
+      status?: string;
+      id?: string;
+      time?: number;
+      timeNano?: number;
+      Actor?: { ID?: string; Attributes?: Record<string, string> };
+    };
     try {
       event = JSON.parse(line);
     } catch {
@@ -194,9 +260,18 @@ export class ContainerDiscovery {
     const id = event.Actor?.ID ?? event.id;
     const action = event.Action ?? event.status;
     if (!id || !action) return;
+    const attributes = event.Actor?.Attributes ?? {};
+    const exitCode = Number(attributes.exitCode);
+    this.options.lifecycle?.event({
+      id,
+      action,
+      atMs: event.timeNano ? event.timeNano / 1e6 : (event.time ?? Date.now() / 1000) * 1000,
+      ...(attributes.name ? { name: attributes.name } : {}),
+      ...(attributes.exitCode !== undefined && Number.isInteger(exitCode) ? { exitCode } : {}),
+    });
     this.versions.set(id, (this.versions.get(id) ?? 0) + 1);
     if (action === 'die' || action === 'destroy') this.forget(id);
-    else void this.refresh(id);
+    else if (REFRESHING_EVENTS.has(action)) void this.refresh(id);
   }
 
   private forget(id: string): void {
@@ -205,23 +280,25 @@ export class ContainerDiscovery {
     this.versions.set(id, (this.versions.get(id) ?? 0) + 1);
   }
 
-  /** Inspects one container and records it if it is still running. */
-  private refresh(id: string): Promise<void> {
+  /** Inspects one container and records it if it is still running; resolves with what Docker said. */
+  private refresh(id: string): Promise<Docker.ContainerInspectInfo | undefined> {
     const version = this.versions.get(id) ?? 0;
     return this.inspectLimit(async () => {
       try {
         const info = await this.api.getContainer(id).inspect({ abortSignal: this.abort.signal } as object);
-        if ((this.versions.get(id) ?? 0) !== version) return;
+        if ((this.versions.get(id) ?? 0) !== version) return info;
         if (!info.State?.Running) {
           this.containers.delete(id);
-          return;
+          return info;
         }
         this.containers.set(id, identityFromInspect(info, this.options.groupLabelKeys));
+        return info;
       } catch (error) {
         // 404: removed between the event and the inspect. Anything else: the next list catches up.
         if ((error as { statusCode?: number }).statusCode !== 404 && !this.closed) {
           this.options.log.debug({ id, err: (error as Error).message }, 'inspect failed');
         }
+        return undefined;
       }
     });
   }

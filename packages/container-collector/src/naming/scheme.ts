@@ -1,5 +1,6 @@
 import type { Cycle } from '@stoker/shared';
 import type { MeasuredContainer } from '../aggregate.js';
+import type { LifecycleView } from '../docker/lifecycle.js';
 import type { Metric } from '../metrics.js';
 
 /** What one cycle measured, handed to a naming scheme to turn into series. */
@@ -10,6 +11,10 @@ export interface CycleView {
   hostMetrics: readonly Metric[];
   /** A block device's kernel name (`8:0` → `sda`); undefined for one the host does not list. */
   blockDeviceName(majorMinor: string): string | undefined;
+  /** Docker's events followed this cycle: without them the set of containers may be stale. */
+  dockerUp: boolean;
+  /** Deaths, OOM kills and restarts (absent where nothing follows Docker's events, e.g. unit tests). */
+  lifecycle?: LifecycleView;
 }
 
 export type Emit = (segments: readonly (string | number)[], value: number) => void;
