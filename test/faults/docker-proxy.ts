@@ -19,6 +19,10 @@ export interface DockerProxy {
   requests: RecordedRequest[];
   /** Client bytes that could not be parsed as HTTP/1.x requests (should stay empty). */
   unparsed: string[];
+  /** Cuts the client off, as a daemon gone away would: open connections closed, new ones refused. */
+  cut(): void;
+  /** Lets connections through again after `cut`. */
+  restore(): void;
   close(): Promise<void>;
 }
 
@@ -89,7 +93,12 @@ export async function startDockerProxy(daemonAddress: string): Promise<DockerPro
   const requests: RecordedRequest[] = [];
   const unparsed: string[] = [];
   const sockets = new Set<Socket>();
+  let cut = false;
   const server: Server = createServer((client) => {
+    if (cut) {
+      client.destroy();
+      return;
+    }
     const upstream = createConnection(upstreamPath);
     sockets.add(client);
     sockets.add(upstream);
@@ -119,6 +128,13 @@ export async function startDockerProxy(daemonAddress: string): Promise<DockerPro
     address: `unix://${socketPath}`,
     requests,
     unparsed,
+    cut: () => {
+      cut = true;
+      for (const socket of sockets) socket.destroy();
+    },
+    restore: () => {
+      cut = false;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();

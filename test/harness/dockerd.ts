@@ -81,6 +81,8 @@ export interface RunOptions {
   memoryBytes?: number;
   /** Default `none`: tests never send traffic beyond a container's own loopback. */
   networkMode?: string;
+  /** Docker's restart policy (`--restart on-failure:2` is `{ name: 'on-failure', maxRetries: 2 }`). */
+  restart?: { name: 'no' | 'always' | 'unless-stopped' | 'on-failure'; maxRetries?: number };
 }
 
 export interface TestContainer {
@@ -317,6 +319,11 @@ async function runContainer(docker: Docker, options: RunOptions): Promise<TestCo
       ...(options.cpus ? { NanoCpus: Math.round(options.cpus * 1e9) } : {}),
       // Memory+swap equal to memory: no swap, so a container over its limit is OOM-killed, not swapped.
       ...(options.memoryBytes ? { Memory: options.memoryBytes, MemorySwap: options.memoryBytes } : {}),
+      ...(options.restart
+        ? {
+            RestartPolicy: { Name: options.restart.name, MaximumRetryCount: options.restart.maxRetries ?? 0 },
+          }
+        : {}),
     },
   });
   await container.start();
