@@ -50,14 +50,6 @@ describe('container-collector on a real Docker daemon', { skip }, () => {
         cmd: 'dd if=/dev/zero of=/dev/shm/fill bs=1M count=32 2>/dev/null; sleep 3600',
         memoryBytes: 64 * MiB,
       }),
-      // tail buffers the whole newline-free stream in anonymous memory until the OOM killer stops it.
-      // `tail` holds the whole zero-filled "line" and is killed; it raises its own oom_score_adj first
-      // so the kernel never picks the shell instead (that ended the container before the agent saw it).
-      run({
-        name: 'oom',
-        cmd: 'head -c 200000000 /dev/zero | (echo 1000 > /proc/self/oom_score_adj && exec tail); sleep 3600',
-        memoryBytes: 16 * MiB,
-      }),
       run({
         name: 'writer',
         cmd: 'while true; do dd if=/dev/zero of=/data/f bs=1M count=4 oflag=direct 2>/dev/null; sleep 0.2; done',
@@ -134,25 +126,48 @@ describe('container-collector on a real Docker daemon', { skip }, () => {
     assert.ok(percent >= 50 && percent < 100, `percent_of_limit ${percent}`);
   });
 
-  test('a container pushed past its limit shows an OOM kill', async () => {
-    // The kill happens within a second of the start and the counter is cumulative, so the first
-    // cycle that sees the container has it. The wait is for discovery and two cycles on a machine
-    // busy with the rest of the suite; on failure, what Docker says of the container tells why.
-    const oom = containers.find((container) => container.name === 'oom')!;
-    const state = async () => {
-      const info = await dockerd.docker.getContainer(oom.id).inspect();
-      return `container oom: ${JSON.stringify(info.State)}`;
-    };
-    const kills = await waitFor(
-      'oom_kills >= 1',
-      () =>
-        series(out(), `${PREFIX}.containers.oom.memory.oom_kills`).find((point) => point.value >= 1)?.value,
-      60_000,
-      context,
-    ).catch(async (error: Error) => {
-      throw new Error(`${await state().catch((why: Error) => why.message)}\n${error.message}`);
+  test("a task whose main process the OOM killer ends: its task's and app's oom_kills_total go up by exactly one", async () => {
+    // The real case: `tail` is the container's main process and buffers the newline-free stream
+    // until the kernel kills it under --memory 16m; the container ends and its cgroup (with the
+    // kernel's own counter) goes. The count comes from Docker's events, not from a cycle catching the
+    // container alive, so how busy the machine is does not matter. Started once the agent runs: a
+    // death before the agent is not one it counts.
+    await latest(`${PREFIX}.all.lifecycle.oom_kills_total`);
+    const oom = await run({
+      name: 'oom',
+      cmd: 'exec tail /dev/zero',
+      memoryBytes: 16 * MiB,
+      env: { MARATHON_APP_ID: '/es/oom', MESOS_TASK_ID: 'es_oom.00000001-oom' },
     });
-    assert.ok(kills >= 1);
+    const state = async () => (await dockerd.docker.getContainer(oom.id).inspect()).State;
+    for (let ended = await state(); ended.Running; ended = await state()) await sleep(100);
+    const final = await state();
+    assert.deepEqual([final.OOMKilled, final.ExitCode], [true, 137], 'Docker saw the OOM kill');
+    const app = `${PREFIX}.apps.es_oom.lifecycle`;
+    const task = `${PREFIX}.apps.es_oom.tasks.00000001-oom.lifecycle`;
+    for (const node of [task, app]) {
+      await waitFor(
+        `${node}.oom_kills_total 1`,
+        () => (series(out(), `${node}.oom_kills_total`).some((p) => p.value === 1) ? true : undefined),
+        30_000,
+        context,
+      );
+      assert.equal(await latest(`${node}.last_exit_code`), 137);
+    }
+    // The app's counter outlives the container's cgroup: still 1 (never 2) cycles later.
+    await latest(`${app}.oom_kills_total`, undefined, series(out(), `${app}.oom_kills_total`).length + 2);
+    assert.deepEqual(new Set(series(out(), `${app}.oom_kills_total`).map((p) => p.value)), new Set([1]));
+    const warned = agent
+      .stderr()
+      .split('\n')
+      .filter((line) => line.includes('"container died"') && line.includes('"container":"oom"'))
+      .map((line) => JSON.parse(line));
+    assert.equal(warned.length, 1, `one warn line for the death\n${context()}`);
+    assert.equal(warned[0].level, 40);
+    assert.deepEqual(
+      [warned[0].exitCode, warned[0].oom, warned[0].app, warned[0].task],
+      [137, true, '/es/oom', 'es_oom.00000001-oom'],
+    );
   });
 
   test('dd with O_DIRECT shows write bytes (when the kernel accounts v1 blkio)', async (t) => {
@@ -256,18 +271,28 @@ describe('container-collector on a real Docker daemon', { skip }, () => {
       await sleep(INTERVAL_MS / 5);
     }
     // Short-lived ones that may die before or during their first read.
-    for (let i = 0; i < 5; i++) await run({ name: `blink-${i}`, cmd: 'sleep 0.3' });
+    const blinks = [0, 1, 2, 3, 4].map((i) => `blink-${i}`);
+    for (const name of blinks) await run({ name, cmd: 'sleep 0.3' });
     await sleep(3 * INTERVAL_MS);
     const before = out().length;
     await sleep(2 * INTERVAL_MS);
     const recent = out().slice(before);
     assert.ok(recent.includes(`${PREFIX}.all.instances`), 'agent still emitting');
     assert.ok(!/\.containers\.(churn|blink)-/.test(recent), 'series of gone containers stopped');
+    // One line per container and cause, a death being one ("container died": exactly one each).
     const logLines = agent
       .stderr()
       .split('\n')
-      .filter((line) => /churn-|blink-/.test(line));
-    assert.ok(logLines.length <= 11, `at most one log line per container and cause:\n${logLines.join('\n')}`);
+      .filter((line) => /churn-|blink-/.test(line))
+      .map((line) => JSON.parse(line) as { container: string; msg: string });
+    const causes = logLines.map((line) => `${line.container} ${line.msg}`);
+    assert.equal(
+      new Set(causes).size,
+      causes.length,
+      `one log line per container and cause:\n${causes.join('\n')}`,
+    );
+    const deaths = logLines.filter((line) => line.msg === 'container died').map((line) => line.container);
+    assert.deepEqual(deaths.sort(), [...victims.map((victim) => victim.name), ...blinks].sort());
     assert.ok(
       !/"level":(50|60)/.test(agent.stderr()),
       `no error/fatal logs:\n${agent.stderr().slice(-2000)}`,

@@ -179,19 +179,23 @@ export class ContainerLifecycle {
   }
 
   /**
-   * The counters for one cycle: each container measured (`live`), each dead one Docker still keeps,
-   * per app and for the host. Removed containers are folded into the totals once they were shown.
+   * The counters for one cycle: of each container measured (`live`) and of each dead one whose counts
+   * changed since the last view, per app and for the host. Removed containers are folded into the
+   * totals once they were shown.
    */
   view(live: readonly ContainerIdentity[]): LifecycleView {
     const apps = new Map<string, LifecycleCounts>();
     for (const [app, counts] of this.removedApps) apps.set(app, { ...counts });
     const all = { ...this.removedAll };
     const containers: LifecycleView['containers'] = [];
-    const add = (node: LifecycleNode, counts: LifecycleCounts) => {
-      containers.push({ node, counts });
+    const count = (node: LifecycleNode, counts: LifecycleCounts) => {
       addCounts(all, counts);
       const app = node.marathon?.appId;
       if (app !== undefined) addCounts(getOrCreate(apps, app, zeroCounts), counts);
+    };
+    const add = (node: LifecycleNode, counts: LifecycleCounts) => {
+      containers.push({ node, counts });
+      count(node, counts);
     };
     const liveIds = new Set<string>();
     for (const identity of live) {
@@ -208,7 +212,13 @@ export class ContainerLifecycle {
         this.records.delete(record.id); // created and removed, never run: nothing to tell
         continue;
       }
-      if (record.state !== 'new') add(record.identity ?? { name: record.name }, this.countsOf(record));
+      // A dead container's own series show its death once, then stop like its other series; its
+      // counts stay in its app's and the host's (and in its record, should it start again).
+      if (record.state !== 'new') {
+        const node = record.identity ?? { name: record.name };
+        if (record.shown) count(node, this.countsOf(record));
+        else add(node, this.countsOf(record));
+      }
       if (record.removed && record.shown) this.retire(record);
       record.shown = true;
     }
