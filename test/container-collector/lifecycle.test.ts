@@ -10,7 +10,13 @@ import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { startDockerProxy } from '../faults/docker-proxy.js';
 import { type AgentProcess, startAgent } from '../harness/agent.js';
-import { type Dockerd, dockerSkip, type RunOptions, sharedDockerd } from '../harness/dockerd.js';
+import {
+  type Dockerd,
+  dockerSkip,
+  type RunOptions,
+  sharedDockerd,
+  startDockerd,
+} from '../harness/dockerd.js';
 import { freePort } from '../harness/graphite.js';
 import { cycleAt, series, waitFor } from './series.js';
 
@@ -255,6 +261,59 @@ describe('container lifecycle on a real Docker daemon', { skip, timeout: 600_000
       'one line when Docker goes, one when it is back',
     );
     assert.ok(typeof dockerLines[1]!.awaySeconds === 'number');
+    assert.equal(await agent.stop(), 0, r.context());
+  });
+
+  test('dockerd stopped while the agent runs (--live-restore: containers keep running): docker_up 0, no instance counts, their cgroups still read', async (t) => {
+    const liveRestore = await startDockerd({ liveRestore: true });
+    t.after(() => liveRestore.stop());
+    const steady = await liveRestore.run(task('kept', 1, { cmd: 'sleep 3600' }));
+    t.after(() => steady.remove());
+    const agent = startLifecycleAgent(liveRestore.address, 'stop', await freePort());
+    t.after(() => agent.stop());
+    const r = reader(agent, 'stop');
+    const instances = 'containers.stop.apps.life_kept.instances';
+    await r.reaches(instances, 1);
+    const up = 'containers.stop.collector.docker_up';
+    let stoppedFrom = 0;
+    let whileStopped = '';
+    await liveRestore.restart(async () => {
+      stoppedFrom = agent.stdout().length;
+      await waitFor(
+        'docker_up 0 twice',
+        () =>
+          series(agent.stdout().slice(stoppedFrom), up).filter((p) => p.value === 0).length >= 2
+            ? true
+            : undefined,
+        WAIT_MS,
+        r.context,
+      );
+      whileStopped = agent.stdout().slice(stoppedFrom);
+    });
+    const downCycles = series(whileStopped, up)
+      .filter((point) => point.value === 0)
+      .map((point) => point.timestampSec);
+    assert.ok(downCycles.length >= 2);
+    for (const timestamp of downCycles) {
+      const cycle = cycleAt(whileStopped, timestamp);
+      assert.ok(![...cycle.keys()].some((name) => name.endsWith('.instances')), `instances at ${timestamp}`);
+      assert.ok(
+        (cycle.get('containers.stop.apps.life_kept.tasks.1-uuid.memory.usage_bytes') ?? 0) > 0,
+        `the running container still measured at ${timestamp}`,
+      );
+    }
+    // Back: the container never stopped, so nothing died; instance counts again.
+    const backFrom = agent.stdout().length;
+    await waitFor(
+      'instances after the daemon is back',
+      () => (series(agent.stdout().slice(backFrom), instances).some((p) => p.value === 1) ? true : undefined),
+      WAIT_MS,
+      r.context,
+    );
+    assert.deepEqual(
+      new Set(series(agent.stdout(), 'containers.stop.all.lifecycle.exits_total').map((p) => p.value)),
+      new Set([0]),
+    );
     assert.equal(await agent.stop(), 0, r.context());
   });
 });

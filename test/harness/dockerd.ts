@@ -100,8 +100,11 @@ export interface Dockerd {
   /** False for a daemon reused from STOKER_TEST_DOCKER_HOST (it cannot be restarted by us). */
   owned: boolean;
   run(options: RunOptions): Promise<TestContainer>;
-  /** Stops the daemon and starts it again on the same socket and dirs (containers stop with it). */
-  restart(): Promise<void>;
+  /**
+   * Stops the daemon and starts it again on the same socket and dirs (containers stop with it, unless
+   * it was started with `liveRestore`); `whileDown` runs between the two.
+   */
+  restart(whileDown?: () => Promise<void>): Promise<void>;
   stop(): Promise<void>;
   logTail(): string;
 }
@@ -133,7 +136,7 @@ process.once('exit', () => {
   for (const child of liveDaemons) child.kill('SIGTERM');
 });
 
-export async function startDockerd(): Promise<Dockerd> {
+export async function startDockerd(options: { liveRestore?: boolean } = {}): Promise<Dockerd> {
   const external = process.env.STOKER_TEST_DOCKER_HOST;
   if (external) {
     const docker = new Docker(
@@ -168,6 +171,8 @@ export async function startDockerd(): Promise<Dockerd> {
     '--log-level=warn',
     // Containers that ignore SIGTERM (a shell as PID 1) would hold every stop for the default 15 s.
     '--shutdown-timeout=2',
+    // Containers keep running while the daemon is away (what production hosts often configure).
+    ...(options.liveRestore ? ['--live-restore'] : []),
   ];
   const docker = new Docker({ socketPath: socket });
   const logTail = () => {
@@ -223,8 +228,9 @@ export async function startDockerd(): Promise<Dockerd> {
     address: `unix://${socket}`,
     docker,
     owned: true,
-    restart: async () => {
+    restart: async (whileDown) => {
       await halt();
+      await whileDown?.();
       await launch();
     },
     stop: async () => {
