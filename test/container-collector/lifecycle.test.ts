@@ -75,6 +75,7 @@ function startLifecycleAgent(docker: string, host: string, httpPort: number): Ag
 
 /** Helpers over one agent's output. */
 function reader(agent: AgentProcess, host: string) {
+  const up = `containers.${host}.collector.docker_up`;
   const context = () =>
     `stderr:\n${agent.stderr().slice(-3000)}\nstdout tail:\n${agent.stdout().slice(-1500)}`;
   const name = (app: string, counter: string, taskN?: number) =>
@@ -91,11 +92,10 @@ function reader(agent: AgentProcess, host: string) {
   const values = (series_: string) => series(agent.stdout(), series_).map((point) => point.value);
   /** Waits for `cycles` more cycles to be printed. */
   const cycles = async (cycles: number) => {
-    const all = `containers.${host}.collector.docker_up`;
-    const seen = series(agent.stdout(), all).length;
+    const seen = series(agent.stdout(), up).length;
     await waitFor(
       `${cycles} more cycles`,
-      () => (series(agent.stdout(), all).length >= seen + cycles ? true : undefined),
+      () => (series(agent.stdout(), up).length >= seen + cycles ? true : undefined),
       WAIT_MS,
       context,
     );
@@ -106,7 +106,31 @@ function reader(agent: AgentProcess, host: string) {
       .split('\n')
       .filter((line) => line.startsWith('{'))
       .map((line) => JSON.parse(line) as Record<string, unknown>);
-  return { context, name, reaches, values, cycles, logLines };
+  /** Waits for two cycles with docker_up 0 printed after `from` (an offset in stdout). */
+  const blind = (from: number) =>
+    waitFor(
+      'docker_up 0 twice',
+      () =>
+        series(agent.stdout().slice(from), up).filter((p) => p.value === 0).length >= 2 ? true : undefined,
+      WAIT_MS,
+      context,
+    );
+  /**
+   * Every cycle of `output` with docker_up 0: no instance count (stale beats a false 0), and the
+   * container Docker ran before still measured from its cgroup (`usage`, a full series name).
+   */
+  const assertBlindCycles = (output: string, usage: string) => {
+    const downCycles = series(output, up)
+      .filter((point) => point.value === 0)
+      .map((point) => point.timestampSec);
+    assert.ok(downCycles.length >= 2, 'cycles with docker_up 0');
+    for (const timestamp of downCycles) {
+      const cycle = cycleAt(output, timestamp);
+      assert.ok(![...cycle.keys()].some((key) => key.endsWith('.instances')), `instances at ${timestamp}`);
+      assert.ok((cycle.get(usage) ?? 0) > 0, `the running container still measured at ${timestamp}`);
+    }
+  };
+  return { context, name, reaches, values, cycles, logLines, blind, assertBlindCycles };
 }
 
 /** The counts each of the three deaths must leave, per task and app: exactly these, never more. */
@@ -222,31 +246,14 @@ describe('container lifecycle on a real Docker daemon', { skip, timeout: 600_000
 
     proxy.cut();
     const cutFrom = agent.stdout().length;
-    const up = 'containers.cut.collector.docker_up';
-    await waitFor(
-      'docker_up 0 twice',
-      () =>
-        series(agent.stdout().slice(cutFrom), up).filter((p) => p.value === 0).length >= 2 ? true : undefined,
-      WAIT_MS,
-      r.context,
-    );
+    await r.blind(cutFrom);
     const started = await Promise.all(deaths('c').map((options) => dockerd.run(options)));
     t.after(() => Promise.all(started.map((container) => container.remove())));
     for (const container of started) await exited(dockerd, container.id);
-    // While Docker cannot be seen: no instance counts (stale, not a false 0), the known container's
-    // cgroup still read, one warn line saying so.
-    const whileCut = agent.stdout().slice(cutFrom);
-    const downCycles = series(whileCut, up)
-      .filter((point) => point.value === 0)
-      .map((point) => point.timestampSec);
-    for (const timestamp of downCycles) {
-      const cycle = cycleAt(whileCut, timestamp);
-      assert.ok(![...cycle.keys()].some((name) => name.endsWith('.instances')), `instances at ${timestamp}`);
-      assert.ok(
-        cycle.has('containers.cut.apps.life_steady.tasks.1-uuid.memory.usage_bytes'),
-        `known container still measured at ${timestamp}`,
-      );
-    }
+    r.assertBlindCycles(
+      agent.stdout().slice(cutFrom),
+      'containers.cut.apps.life_steady.tasks.1-uuid.memory.usage_bytes',
+    );
     proxy.restore();
     await r.reaches('containers.cut.apps.life_steady.instances', 1);
     await assertCounted(r, 'c', (app) =>
@@ -274,34 +281,13 @@ describe('container lifecycle on a real Docker daemon', { skip, timeout: 600_000
     const r = reader(agent, 'stop');
     const instances = 'containers.stop.apps.life_kept.instances';
     await r.reaches(instances, 1);
-    const up = 'containers.stop.collector.docker_up';
-    let stoppedFrom = 0;
     let whileStopped = '';
     await liveRestore.restart(async () => {
-      stoppedFrom = agent.stdout().length;
-      await waitFor(
-        'docker_up 0 twice',
-        () =>
-          series(agent.stdout().slice(stoppedFrom), up).filter((p) => p.value === 0).length >= 2
-            ? true
-            : undefined,
-        WAIT_MS,
-        r.context,
-      );
+      const stoppedFrom = agent.stdout().length;
+      await r.blind(stoppedFrom);
       whileStopped = agent.stdout().slice(stoppedFrom);
     });
-    const downCycles = series(whileStopped, up)
-      .filter((point) => point.value === 0)
-      .map((point) => point.timestampSec);
-    assert.ok(downCycles.length >= 2);
-    for (const timestamp of downCycles) {
-      const cycle = cycleAt(whileStopped, timestamp);
-      assert.ok(![...cycle.keys()].some((name) => name.endsWith('.instances')), `instances at ${timestamp}`);
-      assert.ok(
-        (cycle.get('containers.stop.apps.life_kept.tasks.1-uuid.memory.usage_bytes') ?? 0) > 0,
-        `the running container still measured at ${timestamp}`,
-      );
-    }
+    r.assertBlindCycles(whileStopped, 'containers.stop.apps.life_kept.tasks.1-uuid.memory.usage_bytes');
     // Back: the container never stopped, so nothing died; instance counts again.
     const backFrom = agent.stdout().length;
     await waitFor(
