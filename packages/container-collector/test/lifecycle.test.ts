@@ -205,3 +205,32 @@ test('a death read from Docker state (a reconnect) before its `die` event arrive
   assert.deepEqual([counts.exitsTotal, counts.lastExitCode, counts.taskExitsTotal], [1, 2, 1]);
   assert.equal(warnings.length, 1);
 });
+
+test('a container removed while its death is still being inspected keeps its count', async () => {
+  let answer: (value: ContainerInspectInfo | undefined) => void = () => {};
+  let askedNow: () => void = () => {};
+  const asked = new Promise<void>((resolve) => {
+    askedNow = resolve;
+  });
+  const lifecycle = new ContainerLifecycle({
+    groupLabelKeys: [],
+    log: { warn: () => {}, debug: () => {} } as unknown as Logger,
+    inspect: () =>
+      new Promise((resolve) => {
+        answer = resolve;
+        askedNow();
+      }),
+    startedAtMs: T0,
+  });
+  lifecycle.event({ id: 'h', action: 'start', atMs: T0 + 100 });
+  lifecycle.event({ id: 'h', action: 'die', atMs: T0 + 200, exitCode: 1 });
+  lifecycle.event({ id: 'h', action: 'destroy', atMs: T0 + 210 });
+  await asked;
+  // Two cycles while the inspect hangs (docker run --rm: it answers 404 in the end).
+  lifecycle.view([]);
+  lifecycle.view([]);
+  answer(undefined);
+  await lifecycle.settled();
+  assert.equal(lifecycle.view([]).all.exitsTotal, 1);
+  assert.equal(lifecycle.view([]).all.exitsTotal, 1);
+});

@@ -269,9 +269,11 @@ export class ContainerDiscovery {
       ...(attributes.name ? { name: attributes.name } : {}),
       ...(attributes.exitCode !== undefined && Number.isInteger(exitCode) ? { exitCode } : {}),
     });
-    this.versions.set(id, (this.versions.get(id) ?? 0) + 1);
     if (action === 'die' || action === 'destroy') this.forget(id);
-    else if (REFRESHING_EVENTS.has(action)) void this.refresh(id);
+    else if (REFRESHING_EVENTS.has(action)) {
+      this.versions.set(id, (this.versions.get(id) ?? 0) + 1);
+      void this.refresh(id);
+    }
   }
 
   private forget(id: string): void {

@@ -86,6 +86,8 @@ interface ContainerRecord {
   shown: boolean;
   /** Its events are handled one after the other (a `die` waits for its inspect). */
   queue: Promise<void>;
+  /** Steps queued and not done: a removed container is folded into the totals only once idle. */
+  pending: number;
 }
 
 interface Death {
@@ -208,7 +210,7 @@ export class ContainerLifecycle {
         record.shown = true;
         continue;
       }
-      if (record.state === 'new' && record.removed) {
+      if (record.state === 'new' && record.removed && record.pending === 0) {
         this.records.delete(record.id); // created and removed, never run: nothing to tell
         continue;
       }
@@ -219,7 +221,7 @@ export class ContainerLifecycle {
         if (record.shown) count(node, this.countsOf(record));
         else add(node, this.countsOf(record));
       }
-      if (record.removed && record.shown) this.retire(record);
+      if (record.removed && record.shown && record.pending === 0) this.retire(record);
       record.shown = true;
     }
     return { containers, apps, all };
@@ -241,15 +243,22 @@ export class ContainerLifecycle {
       removed: false,
       shown: false,
       queue: Promise.resolve(),
+      pending: 0,
     };
     this.records.set(id, record);
     return record;
   }
 
   private enqueue(record: ContainerRecord, step: () => Promise<void>): void {
-    record.queue = record.queue.then(step).catch((error: unknown) => {
-      this.options.log.debug({ id: record.id, err: (error as Error).message }, 'lifecycle event failed');
-    });
+    record.pending++;
+    record.queue = record.queue
+      .then(step)
+      .catch((error: unknown) => {
+        this.options.log.debug({ id: record.id, err: (error as Error).message }, 'lifecycle event failed');
+      })
+      .finally(() => {
+        record.pending--;
+      });
   }
 
   private async onEvent(record: ContainerRecord, event: ContainerEvent): Promise<void> {
