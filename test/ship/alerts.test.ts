@@ -12,8 +12,9 @@
  * tasks) or left healthy; container-collector reads a private dockerd running busybox tasks of
  * Marathon apps (one CPU-bound under a 0.02 CPU quota, one idle, one losing a task, one losing its
  * only task). Two kinds of series are fed to carbon directly instead: the lifecycle counters
- * (`oom_kills_total`, `restarts_total`, `task_exits_total`), which container-collector does not
- * send yet, and the self-metrics of a collector that stopped ten minutes ago.
+ * (`oom_kills_total`, `restarts_total`, `task_exits_total`) with the values and times each case
+ * needs (the agent's own start at 0 with it), and the self-metrics of a collector that stopped ten
+ * minutes ago.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
