@@ -175,7 +175,7 @@ export class ContainerLifecycle {
     }
   }
 
-  /** Resolves once every event received so far is handled (tests, and a clean close). */
+  /** Resolves once every event received so far is handled (for tests). */
   async settled(): Promise<void> {
     await Promise.all([...this.records.values()].map((record) => record.queue));
   }
