@@ -3,12 +3,18 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { gzipSync } from 'node:zlib';
+import { type CatEndpoint, synthesizeCat } from './es-cat.js';
 import { sharedPath } from './fixtures.js';
 
 /**
  * An Elasticsearch stand-in: an HTTP server on 127.0.0.1 that answers with real recorded response
  * bodies from ../shared/fixtures/es (never copied into the repo) and injects faults per path. ES
  * cannot be installed on the test machines; this is what the es-collector tests talk to.
+ *
+ * The `_cat` answers (`_cat/allocation`, `_cat/nodes`, `_cat/thread_pool`, which es2graphite's last
+ * release asked) are the exception: no recording of them exists, so they are **synthesised** from
+ * the `_nodes/stats` and `_cluster/health` bodies served beside them, honouring `h=` (es-cat.ts
+ * says how, per version). Every other answer is a recording.
  */
 export type EsEndpoint =
   | 'root'
@@ -18,19 +24,29 @@ export type EsEndpoint =
   | 'nodes_local_stats'
   | 'indices_stats'
   | 'pending_tasks'
-  | 'master_node';
+  | 'master_node'
+  /** 0.90/1.x `_status`, asked by es2graphite 2013; no recording exists (404 unless a body is given). */
+  | 'indices_status'
+  | CatEndpoint;
 
 /** Which request paths (query string ignored) each endpoint answers. */
 export const ENDPOINT_PATHS: Readonly<Record<EsEndpoint, readonly string[]>> = {
   root: ['/'],
   cluster_health: ['/_cluster/health'],
   cluster_stats: ['/_cluster/stats'],
-  nodes_stats: ['/_nodes/stats'],
+  // `/_cluster/nodes/stats`: the 0.90 path, which es2graphite 2013 asked.
+  nodes_stats: ['/_nodes/stats', '/_cluster/nodes/stats'],
   nodes_local_stats: ['/_nodes/_local/stats'],
   indices_stats: ['/_all/_stats', '/_stats'],
   pending_tasks: ['/_cluster/pending_tasks'],
   master_node: ['/_cluster/state/master_node', '/_cluster/state'],
+  indices_status: ['/_status'],
+  cat_allocation: ['/_cat/allocation'],
+  cat_nodes: ['/_cat/nodes'],
+  cat_thread_pool: ['/_cat/thread_pool'],
 };
+
+const CAT_ENDPOINTS: ReadonlySet<EsEndpoint> = new Set(['cat_allocation', 'cat_nodes', 'cat_thread_pool']);
 
 /**
  * Recorded bodies per version, as paths under fixtures/es. Where no recording of an endpoint exists
@@ -81,6 +97,18 @@ export const ES_VERSIONS: Readonly<Record<string, Readonly<Partial<Record<EsEndp
     nodes_stats: 'elasticsearch_exporter/5.4.2/nodes_stats.json',
     indices_stats: 'elasticsearch_exporter/5.4.2/indices_stats.json',
   },
+  '6.8.8': {
+    root: 'signalfx_collectd/6.3.2/root.json', // no 6.8 recording
+    cluster_health: 'signalfx_collectd/6.3.2/cluster_health.json', // no 6.8 recording
+    nodes_stats: 'elasticsearch_exporter/6.8.8/nodes_stats.json',
+    indices_stats: 'elasticsearch_exporter/6.8.8/indices_stats.json',
+  },
+  '5.6.16': {
+    root: 'signalfx_collectd/5.6.8/root.json', // no 5.6.16 recording
+    cluster_health: 'signalfx_collectd/5.6.8/cluster_health.json', // no 5.6.16 recording
+    nodes_stats: 'elasticsearch_exporter/5.6.16/nodes_stats.json',
+    indices_stats: 'elasticsearch_exporter/5.6.16/indices_stats.json',
+  },
   '2.4.5': {
     root: 'elasticsearch_exporter/2.4.5/root.json',
     cluster_health: 'elasticsearch_exporter/2.4.5/cluster_health.json',
@@ -94,6 +122,12 @@ export const ES_VERSIONS: Readonly<Record<string, Readonly<Partial<Record<EsEndp
     nodes_local_stats: 'signalfx_collectd/1.7.5/nodes_local_stats_filtered.json',
     indices_stats: 'signalfx_collectd/1.7.5/indices_stats.json',
     master_node: 'signalfx_collectd/1.7.5/cluster_state_master_node.json',
+  },
+  // No recording of `GET /` or of the health for 0.90: pass `bodies.root` (and a health) to use it.
+  '0.90': {
+    nodes_stats: 'diamond/0.90/nodes_local_stats.json',
+    nodes_local_stats: 'diamond/0.90/nodes_local_stats.json',
+    indices_stats: 'diamond/0.90/indices_stats.json',
   },
 };
 
@@ -177,8 +211,30 @@ export async function startEsStandin(options: EsStandinOptions = {}): Promise<Es
     return faults.get(path) ?? (endpoint ? faults.get(endpoint) : undefined) ?? faults.get('*');
   };
 
+  const major = Number(version.split('.')[0]);
+  const parsed = (endpoint: EsEndpoint): unknown => {
+    const body = bodies.get(endpoint);
+    return body ? JSON.parse(body.json.toString('utf8')) : undefined;
+  };
+  /** A synthesised `_cat` answer (es-cat.ts), made from the bodies served now. */
+  const catBody = (
+    endpoint: EsEndpoint,
+    query: URLSearchParams,
+  ): { json: Buffer; gzip?: Buffer } | undefined => {
+    const nodes = parsed('nodes_stats');
+    if (nodes === undefined) return undefined;
+    const rows = synthesizeCat(endpoint as CatEndpoint, query, major, nodes, parsed('cluster_health'));
+    return rows && { json: Buffer.from(JSON.stringify(rows)) };
+  };
+
   const send = (req: IncomingMessage, res: ServerResponse, endpoint: EsEndpoint | undefined): void => {
-    const body = endpoint ? bodies.get(endpoint) : undefined;
+    const url = new URL(req.url ?? '/', 'http://stand-in');
+    const body =
+      endpoint && CAT_ENDPOINTS.has(endpoint) && !bodies.has(endpoint)
+        ? catBody(endpoint, url.searchParams)
+        : endpoint
+          ? bodies.get(endpoint)
+          : undefined;
     if (!body) {
       const path = req.url ?? '/';
       res.writeHead(404, { 'content-type': 'application/json; charset=UTF-8' });

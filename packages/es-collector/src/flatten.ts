@@ -19,8 +19,10 @@ export interface FlattenRules {
   skipKeys?: ReadonlySet<string>;
   /** Dotted paths dropped with everything under them (`http.clients`, `attributes`). */
   skipPaths?: ReadonlySet<string>;
-  /** Arrays with a natural key, by dotted path; any other array is skipped. */
+  /** Arrays with a natural key, by dotted path. */
   arrays?: Readonly<Record<string, ArrayKeyer>>;
+  /** Any other array; skipped when unset. */
+  otherArrays?: ArrayKeyer;
   /** A value that means "unknown" for this path (OpenSearch/ES report cpu percent -1). */
   isUnknown?: (path: readonly string[], value: number) => boolean;
   /** Numeric strings to read as numbers (cgroup limits are strings because they may be "max"). */
@@ -54,7 +56,8 @@ export function forEachLeaf(value: unknown, rules: FlattenRules, at: LeafName, v
   }
   if (value === null || typeof value !== 'object') return;
   if (Array.isArray(value)) {
-    const keyed = rules.arrays?.[at.rawPath]?.(value, at.keys);
+    const keyer = rules.arrays?.[at.rawPath] ?? rules.otherArrays;
+    const keyed = keyer?.(value, at.keys);
     if (!keyed) return;
     for (const [key, item] of keyed) forEachLeaf(item, rules, at.child(key), visit);
     return;
@@ -95,6 +98,19 @@ export function byField(field: string): ArrayKeyer {
     return keyed;
   };
 }
+
+/**
+ * Keys array items by their position (`0`, `1`...), as es2graphite did with every list it had no
+ * rule for. A list inside a list gave es2graphite no number (it only walked one level), so neither
+ * does it here.
+ */
+export const byPosition: ArrayKeyer = (items) => {
+  const keyed = new Map<string, unknown>();
+  items.forEach((item, index) => {
+    if (!Array.isArray(item)) keyed.set(String(index), item);
+  });
+  return keyed;
+};
 
 /** Reads a nested value without trusting the shape. */
 export function at(value: unknown, ...path: string[]): unknown {

@@ -57,19 +57,20 @@ const clusterSettings = perCluster({
     describe:
       'report at most this many indices (after rollup), largest store first; the rest are counted in `collector.indices_dropped`. `_all` is always sent.',
     parse: parsers.integer({ min: 0, max: 100_000 }),
-    default: 100,
+    // es2graphite sent every index: its schemes have no cap unless one is given (targets.ts).
+    defaultText: '`100`; no cap under the `es2graphite` schemes',
   }),
   indicesRollup: opt({
     describe:
       'sum date-suffixed indices (`logstash-2026.11.26`, `logs-2026-11`, `.ds-x-2026.11.26-000001`) into their base name (see below)',
     parse: parsers.boolean(),
-    default: true,
+    defaultText: 'on; off under the `es2graphite` schemes',
     boolean: true,
   }),
   healthLevelIndices: opt({
     describe: 'also per-index health (`_cluster/health?level=indices`)',
     parse: parsers.boolean(),
-    default: false,
+    defaultText: 'off; on under the `es2graphite` schemes (es2graphite asked `level=indices`)',
     boolean: true,
   }),
   esTimeout: opt({

@@ -42,6 +42,12 @@ export type Sample =
   /** One index (or `_all`, or a date-suffix rollup): its primaries and total, each leaf a series. */
   | { kind: 'index'; index: string; stats: StatsTree }
   | { kind: 'pending_tasks'; path: Path; value: number }
+  /**
+   * One cell of a `_cat` row, asked for the es2graphite scheme only (es2graphite's 2015 per-node
+   * figures): `row` is what the row is named by (a node; a host for thread pools), `section` where
+   * es2graphite put the row's cells, `column` the column as ES names it (`disk.used`, `heapPercent`).
+   */
+  | { kind: 'cat'; row: string; section: CatSection; column: string; value: number }
   /** sum/avg/max/min of one node metric over a group (`all` or a role). */
   | { kind: 'aggregate'; group: string; path: Path; value: number }
   /**
@@ -49,6 +55,8 @@ export type Sample =
    * collector sees its own node only, and says so: `node` is that node's name.
    */
   | { kind: 'collector'; node?: string; path: Path; value: number };
+
+export type CatSection = 'disk' | 'memory' | 'os' | 'thread_pool';
 
 export const HEALTH_STATUSES: readonly HealthStatus[] = ['green', 'yellow', 'red'];
 

@@ -3,7 +3,7 @@ import { type CommonConfig, ConfigError, type ConfigOf, kebab } from '@stoker/sh
 import type { EsAuth, EsTls } from './client.js';
 import type { ApiName } from './collectors/api.js';
 import { DEFAULT_INDEX_SELECTION, type IndexSelectionOptions } from './index-selection.js';
-import type { NamingSchemeName } from './naming/index.js';
+import { isEs2graphite, type NamingSchemeName } from './naming/index.js';
 import type { EsOptions } from './options.js';
 
 /**
@@ -44,6 +44,21 @@ export const DEFAULT_SEED = 'http://127.0.0.1:9200';
 /** A seed as `host_port` (`es-master-1_9200`): a job's name before ES has told its cluster's. */
 export function seedLabel(seed: URL): string {
   return `${seed.hostname}_${seed.port || (seed.protocol === 'https:' ? '443' : '80')}`;
+}
+
+/**
+ * Defaults that depend on the naming scheme. es2graphite asked `_cluster/health?level=indices` and
+ * sent every index under its own name: its schemes do the same unless a flag says otherwise, so
+ * its per-index dashboards find every series on the day of the switch.
+ */
+function schemeDefaults(naming: NamingSchemeName): {
+  rollup: boolean;
+  top: number;
+  healthLevelIndices: boolean;
+} {
+  return isEs2graphite(naming)
+    ? { rollup: false, top: Number.POSITIVE_INFINITY, healthLevelIndices: true }
+    : { rollup: DEFAULT_INDEX_SELECTION.rollup, top: DEFAULT_INDEX_SELECTION.top, healthLevelIndices: false };
 }
 
 export function resolveTargets(config: EsConfig, context: ResolveContext): ClusterTarget[] {
@@ -188,6 +203,7 @@ function resolveTarget(
       : undefined;
 
   const name = settings.cluster;
+  const defaults = schemeDefaults(settings.naming);
   return {
     id: name ?? seedLabel(seeds[0]!),
     ...(name ? { clusterName: name } : {}),
@@ -202,10 +218,10 @@ function resolveTarget(
     indices: {
       include: settings.indicesInclude ?? DEFAULT_INDEX_SELECTION.include,
       exclude: settings.indicesExclude ?? DEFAULT_INDEX_SELECTION.exclude,
-      rollup: settings.indicesRollup,
-      top: settings.indicesTop,
+      rollup: settings.indicesRollup ?? defaults.rollup,
+      top: settings.indicesTop ?? defaults.top,
     },
-    healthLevelIndices: settings.healthLevelIndices,
+    healthLevelIndices: settings.healthLevelIndices ?? defaults.healthLevelIndices,
     maxResponseBytes: settings.maxResponseSize,
   };
 }

@@ -51,7 +51,13 @@ export function readRecording(api: EsApi, relativePath: string): unknown {
 /** What an API is mapped with in a cycle: the default options, a fresh counter tracker. */
 export function mapContext(options: Partial<ApiOptions> = {}): MapContext {
   return {
-    options: { local: false, healthLevelIndices: false, indices: DEFAULT_INDEX_SELECTION, ...options },
+    options: {
+      local: false,
+      healthLevelIndices: false,
+      indices: DEFAULT_INDEX_SELECTION,
+      naming: 'default',
+      ...options,
+    },
     tracker: new CounterTracker(),
     atMs: 0,
   };

@@ -1,6 +1,7 @@
 import type { CounterTracker } from '@stoker/shared';
 import type { BodyReader } from '../client.js';
 import type { IndexSelectionOptions } from '../index-selection.js';
+import type { NamingSchemeName } from '../naming/scheme.js';
 import type { Sample } from '../samples.js';
 import type { EsVersion } from './root.js';
 
@@ -11,6 +12,10 @@ export const API_NAMES = [
   'nodes_stats',
   'indices_stats',
   'pending_tasks',
+  // Asked for the es2graphite scheme only (es2graphite's 2015 per-node figures).
+  'cat_allocation',
+  'cat_nodes',
+  'cat_thread_pool',
 ] as const;
 export type ApiName = (typeof API_NAMES)[number];
 
@@ -21,6 +26,11 @@ export interface ApiOptions {
   /** Per-index health too (`_cluster/health?level=indices`). */
   healthLevelIndices: boolean;
   indices: IndexSelectionOptions;
+  /**
+   * The es2graphite schemes walk node stats as es2graphite did (lists by position, `fs.data` by
+   * mount) and the 2015 one asks the `_cat` APIs es2graphite asked.
+   */
+  naming: NamingSchemeName;
 }
 
 export interface MapContext {

@@ -1,5 +1,8 @@
 import { appendSamples, type Sample } from '../samples.js';
 import type { ApiName, EsApi, MapContext } from './api.js';
+import { catAllocation } from './cat-allocation.js';
+import { catNodes } from './cat-nodes.js';
+import { catThreadPool } from './cat-thread-pool.js';
 import { clusterHealth } from './cluster-health.js';
 import { clusterStats } from './cluster-stats.js';
 import { indicesStats } from './indices-stats.js';
@@ -12,7 +15,16 @@ export { API_NAMES, type ApiName, type ApiOptions, type EsApi, type MapContext }
  * Every API a cycle reads, in the order their bodies are mapped: indices_stats before
  * cluster_health, whose per-index health follows the index stats' selection (`reportedAs`).
  */
-export const APIS: readonly EsApi[] = [nodesStats, indicesStats, clusterHealth, clusterStats, pendingTasks];
+export const APIS: readonly EsApi[] = [
+  nodesStats,
+  indicesStats,
+  clusterHealth,
+  clusterStats,
+  pendingTasks,
+  catAllocation,
+  catNodes,
+  catThreadPool,
+];
 
 export interface MapResult {
   samples: Sample[];

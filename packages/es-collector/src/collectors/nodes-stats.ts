@@ -1,6 +1,15 @@
 import { aggregateNodes } from '../aggregate.js';
 import { deriveNodeMetrics } from '../derive.js';
-import { type ArrayKeyer, byField, type FlattenRules, forEachLeaf, isRecord, numberAt } from '../flatten.js';
+import {
+  type ArrayKeyer,
+  byField,
+  byPosition,
+  type FlattenRules,
+  forEachLeaf,
+  isRecord,
+  numberAt,
+} from '../flatten.js';
+import { isEs2graphite } from '../naming/scheme.js';
 import { appendSamples, type Sample, type StatsTree } from '../samples.js';
 import type { EsApi } from './api.js';
 import { shapeMajor } from './root.js';
@@ -41,7 +50,9 @@ export const nodesStats: EsApi = {
   map(body, context) {
     const nodes = parseNodesStats(body);
     const samples: Sample[] = [];
-    for (const node of nodes) samples.push({ kind: 'node', node: node.name, stats: leavesOf(node.stats) });
+    const rules = isEs2graphite(context.options.naming) ? ES2GRAPHITE_NODE_RULES : NODE_RULES;
+    for (const node of nodes)
+      samples.push({ kind: 'node', node: node.name, stats: leavesOf(node.stats, rules) });
     const derived = deriveNodeMetrics(nodes, context.tracker, context.atMs);
     appendSamples(samples, derived.samples);
     if (!context.options.local) appendSamples(samples, aggregateNodes(derived.figures));
@@ -109,6 +120,26 @@ const NODE_RULES: FlattenRules = {
     value < 0 && path.some((key) => key === 'percent' || key === 'cpu_percent' || key === 'load_average'),
   // cgroup memory figures come as strings because they may read "max".
   numericString: (path) => path[0] === 'os' && path[1] === 'cgroup',
+};
+
+/**
+ * A node as es2graphite's `process_section` walked it (commit ac8bbf9): every number and boolean
+ * (as 0/1) at any depth, whatever its key, except keys named `timestamp`; strings dropped; `fs.data`
+ * keyed by each entry's `mount`; a 1.x `os.load_average` list as `1min_avg`, `5min_avg`,
+ * `15min_avg`; every other list by position (`transport.inbound_handling_time_histogram.0.count`,
+ * `script_cache.contexts.0.compilations`, `http.clients.0.request_size_bytes`). Nothing else is
+ * skipped: -1 ("unknown") is sent as es2graphite sent it.
+ */
+const ES2GRAPHITE_NODE_RULES: FlattenRules = {
+  skipKeys: new Set(['timestamp']),
+  arrays: {
+    'fs.data': byField('mount'),
+    'os.load_average': (items) => {
+      const names = ['1min_avg', '5min_avg', '15min_avg'];
+      return new Map(items.slice(0, 3).map((item, index) => [names[index]!, item]));
+    },
+  },
+  otherArrays: byPosition,
 };
 
 /** One node of a `_nodes/stats` answer, under the name it is reported with. */
@@ -183,6 +214,6 @@ function nodeRoles(stats: NodeStats): string[] {
 }
 
 /** A node's leaves, walked one by one into the naming scheme's group (no object per leaf). */
-function leavesOf(stats: NodeStats): StatsTree {
-  return { walk: (sink) => forEachLeaf(stats, NODE_RULES, sink.root, sink.add.bind(sink)) };
+function leavesOf(stats: NodeStats, rules: FlattenRules): StatsTree {
+  return { walk: (sink) => forEachLeaf(stats, rules, sink.root, sink.add.bind(sink)) };
 }

@@ -65,6 +65,9 @@ export const defaultNaming: NamingScheme = {
       case 'index':
         // Walked below their head by `nameSamples`, leaf by leaf.
         return [];
+      case 'cat':
+        // Asked for the es2graphite scheme only (collectors/cat-*.ts): node stats carry the same figures.
+        return [];
     }
   },
 };

@@ -1,15 +1,17 @@
 import type { Cycle, LeafGroup } from '@stoker/shared';
 import type { Sample } from '../samples.js';
 import { defaultNaming } from './default.js';
-import { es2graphiteNaming } from './es2graphite.js';
+import { es2graphite2013Naming, es2graphiteNaming } from './es2graphite.js';
 import type { Entity, NamingScheme, NamingSchemeName } from './scheme.js';
 
 export type { Entity, Named, NamingScheme, NamingSchemeName, Segments } from './scheme.js';
-export { defaultNaming, es2graphiteNaming };
+export { isEs2graphite } from './scheme.js';
+export { defaultNaming, es2graphite2013Naming, es2graphiteNaming };
 
 export const NAMING_SCHEMES: Readonly<Record<NamingSchemeName, NamingScheme>> = {
   default: defaultNaming,
   es2graphite: es2graphiteNaming,
+  'es2graphite-2013': es2graphite2013Naming,
 };
 
 /**

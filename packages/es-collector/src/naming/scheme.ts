@@ -25,4 +25,13 @@ export interface NamingScheme {
   nameSample(cluster: string, sample: Sample): Named[];
 }
 
-export type NamingSchemeName = 'default' | 'es2graphite';
+/**
+ * `es2graphite`: the paths of es2graphite's last release (commit 642dcd3, 2015: per-node figures from
+ * the `_cat` APIs); `es2graphite-2013`: its classic node-stats tree (commit ac8bbf9).
+ */
+export type NamingSchemeName = 'default' | 'es2graphite' | 'es2graphite-2013';
+
+/** Both es2graphite eras: es2graphite's walk of the answers, its defaults (every index, per-index health). */
+export function isEs2graphite(naming: NamingSchemeName): boolean {
+  return naming === 'es2graphite' || naming === 'es2graphite-2013';
+}

@@ -20,9 +20,12 @@ export const sanitizeSegment: SegmentSanitizer = (raw) => {
   return shorten(raw, raw.replace(UNSAFE_CHARS, '_'));
 };
 
-/** es2graphite's scheme: lower-cased, each run of non-word characters turned into one `_`. */
+/**
+ * es2graphite's `re.sub('\W+', '_', s.strip().lower())`: trimmed, lower-cased, each run of
+ * characters outside `[a-z0-9_]` turned into one `_` (Python 2's `\W` without `re.UNICODE` is ASCII).
+ */
 export const lowerWordSanitizer: SegmentSanitizer = (raw) =>
-  shorten(raw, raw.toLowerCase().replace(NON_WORD_RUNS, '_'));
+  shorten(raw, raw.trim().toLowerCase().replace(NON_WORD_RUNS, '_'));
 
 function shorten(raw: string, safe: string): string {
   if (safe.length === 0) return '_';
