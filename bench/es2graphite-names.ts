@@ -14,11 +14,15 @@
  * `--once --output stdout --cluster <the cluster name es2graphite used>`.
  *
  * - 2015: `--dry-run --protocol plaintext --stdout --log-level info`, which logs every line it
- *   would send (`Metric String: <name> <value> <ts>`) and exits.
+ *   would send (`Metric String: <name> <value> <ts>`) and exits (on 0.90 it stops at the first
+ *   `_cat` 404 and retries forever: it is stopped after 30 s, with the health it sent).
  * - 2013: `--debug` (`<ts> <name> = <value>`); it loops forever, so it is stopped once its output
- *   has been quiet for 2 s. It asks `/_status` (0.90/1.x; no recording exists): the stand-in answers
+ *   has been quiet for 3 s. It asks `/_status` (0.90/1.x; no recording exists): the stand-in answers
  *   `{"indices": {}}`, so es2graphite goes on to `/_stats` (with a 404 it would stop there); the
  *   names `_status` would give are therefore not compared.
+ *
+ * `--health telegraf/cluster_health/cluster_health_level_indices.json` serves a health with
+ * per-index entries to every version (the recorded ones have none).
  *
  * Per version and era: es2graphite's name count, the share Stoker sends, the names with another
  * value, and Stoker's extra names (what es2graphite never sent). `--list` prints the missing names.
@@ -40,6 +44,8 @@ const { values: args } = parseArgs({
     python: { type: 'string', default: 'python2.7' },
     versions: { type: 'string', default: '0.90,1.7.5,2.4.5,5.6.16,6.8.8,7.13.1,8.4.2' },
     list: { type: 'boolean', default: false },
+    /** A health recording (under fixtures/es) served to every version instead of its own. */
+    health: { type: 'string' },
   },
 });
 if (!args.es2graphite) {
@@ -57,12 +63,12 @@ const ERAS = [
 /** 0.90 has no recording of `GET /` nor of the health: the nearest (1.4.5) health, a root saying 0.90. */
 function standinOptions(version: string): EsStandinOptions {
   const bodies: EsStandinOptions['bodies'] = { indices_status: { indices: {} } };
+  const health = (file: string) => JSON.parse(readFileSync(sharedPath('fixtures', 'es', file), 'utf8'));
   if (version === '0.90') {
     bodies.root = { cluster_name: 'elasticsearch', version: { number: '0.90.13' } };
-    bodies.cluster_health = JSON.parse(
-      readFileSync(sharedPath('fixtures', 'es', 'signalfx_collectd/1.4.5/cluster_health.json'), 'utf8'),
-    );
+    bodies.cluster_health = health('signalfx_collectd/1.4.5/cluster_health.json');
   }
+  if (args.health) bodies.cluster_health = health(args.health);
   return { version, bodies, gzip: false };
 }
 
@@ -74,11 +80,15 @@ function parse(output: string, pattern: RegExp): Lines {
   return lines;
 }
 
-/** Runs es2graphite until it exits (2015 dry run) or its output has been quiet for 2 s (2013). */
+/**
+ * Runs es2graphite until it exits (a 2015 dry run that went well) or its output has been quiet for
+ * 3 s after its first output (at most 30 s): the 2013 one loops forever, and so does a 2015 dry run whose cycle failed
+ * (on 0.90, `_cat` answers 404; its main loop logs the exception and tries again at once).
+ */
 function es2graphite(script: string, era: '2013' | '2015', host: string): Promise<Lines> {
   const argv =
     era === '2015'
-      ? [script, '--dry-run', '--protocol', 'plaintext', '--stdout', '--log-level', 'info', host]
+      ? ['-u', script, '--dry-run', '--protocol', 'plaintext', '--stdout', '--log-level', 'info', host]
       : ['-u', script, '--debug', '--interval', '3600', host];
   return new Promise((resolve, reject) => {
     const child = spawn(args.python!, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -86,19 +96,21 @@ function es2graphite(script: string, era: '2013' | '2015', host: string): Promis
     let quiet: NodeJS.Timeout | undefined;
     const settle = () => {
       clearTimeout(quiet);
-      quiet = setTimeout(() => child.kill('SIGKILL'), 2000);
+      quiet = setTimeout(() => child.kill('SIGKILL'), 3000);
     };
     child.stdout.on('data', (chunk) => {
       output += chunk;
-      if (era === '2013') settle();
+      settle();
     });
     child.stderr.on('data', (chunk) => {
       output += chunk;
     });
-    if (era === '2013') settle();
+    // A failing 2015 cycle is retried at once, and logged every time: never quiet.
+    const cap = setTimeout(() => child.kill('SIGKILL'), 30_000);
     child.on('error', reject);
     child.on('close', () => {
       clearTimeout(quiet);
+      clearTimeout(cap);
       resolve(
         era === '2015'
           ? parse(output, /Metric String: (?<name>\S+) (?<value>\S+) \d+/g)

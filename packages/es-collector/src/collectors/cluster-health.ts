@@ -78,7 +78,11 @@ function indexHealth(
   const entries = Object.entries(indices).filter((entry): entry is [string, ClusterHealthIndex] =>
     isRecord(entry[1]),
   );
-  const reportAs = reportedAs ? (name: string) => reportedAs.get(name) : reportedName(options.indices);
+  // Unbounded (no rollup, no cap: the es2graphite schemes' defaults), every index the globs let
+  // through is sent, as es2graphite did, even one index stats do not list (a closed index).
+  const unbounded = !options.indices.rollup && options.indices.top === Number.POSITIVE_INFINITY;
+  const reportAs =
+    reportedAs && !unbounded ? (name: string) => reportedAs.get(name) : reportedName(options.indices);
   const grouped = groupIndices(entries, reportAs, mergeHealth).grouped;
   const names = [...grouped.keys()]
     .sort()
