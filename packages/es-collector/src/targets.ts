@@ -51,7 +51,7 @@ export function seedLabel(seed: URL): string {
  * sent every index under its own name: its schemes do the same unless a flag says otherwise, so
  * its per-index dashboards find every series on the day of the switch.
  */
-function schemeDefaults(naming: NamingSchemeName): {
+export function schemeDefaults(naming: NamingSchemeName): {
   rollup: boolean;
   top: number;
   healthLevelIndices: boolean;

@@ -3,22 +3,29 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { type CatEndpoint, synthesizeCat } from '../../../test/harness/es-cat.js';
 import { sharedSkip } from '../../../test/harness/fixtures.js';
 import { APIS, type ApiName, mapBodies } from '../src/collectors/index.js';
 import { DEFAULT_INDEX_SELECTION } from '../src/index-selection.js';
 import { NAMING_SCHEMES, type NamingSchemeName } from '../src/naming/index.js';
-import { mapContext, namedLines, readRecording } from './helpers.js';
+import { schemeDefaults } from '../src/targets.js';
+import { mapContext, namedLines, readFixture, readRecording } from './helpers.js';
 
 /**
  * Golden cases as folders (testcases/<case>/): `input.json` names the recorded responses and the
  * options, `expected.out` holds the carbon lines they must give (filtered by `keep` to stay
  * readable). UPDATE_GOLDEN=1 rewrites expected.out after a deliberate change; review the diff.
+ * A case with `cat` (the ES major version) also gets the `_cat` answers es2graphite asked, made
+ * from its node stats and health as the ES stand-in makes them (test/harness/es-cat.ts), at the
+ * paths es-collector asks.
  */
 interface CaseInput {
   description: string;
   naming: NamingSchemeName;
   cluster: string;
   responses: Partial<Record<ApiName, string>>;
+  /** The ES major version whose synthesised `_cat` answers the case gets (es2graphite scheme). */
+  cat?: number;
   options?: {
     include?: string[];
     exclude?: string[];
@@ -39,16 +46,34 @@ function render(input: CaseInput): string {
     const file = input.responses[api.name];
     if (file) bodies.set(api.name, readRecording(api, file));
   }
+  if (input.cat !== undefined) {
+    const nodes = readFixture(input.responses.nodes_stats!);
+    const health = input.responses.cluster_health ? readFixture(input.responses.cluster_health) : undefined;
+    for (const api of APIS) {
+      const path = api.path(
+        { major: input.cat, minor: 0, number: `${input.cat}.0.0`, distribution: 'elasticsearch' },
+        {
+          ...mapContext().options,
+          naming: input.naming,
+        },
+      );
+      if (!api.name.startsWith('cat_') || path === undefined) continue;
+      const query = new URL(path, 'http://es').searchParams;
+      bodies.set(api.name, synthesizeCat(api.name as CatEndpoint, query, input.cat, nodes, health));
+    }
+  }
+  const defaults = schemeDefaults(input.naming);
   const result = mapBodies(
     bodies,
     mapContext({
       indices: {
         include: input.options?.include ?? DEFAULT_INDEX_SELECTION.include,
         exclude: input.options?.exclude ?? DEFAULT_INDEX_SELECTION.exclude,
-        rollup: input.options?.rollup ?? DEFAULT_INDEX_SELECTION.rollup,
-        top: input.options?.top ?? DEFAULT_INDEX_SELECTION.top,
+        rollup: input.options?.rollup ?? defaults.rollup,
+        top: input.options?.top ?? defaults.top,
       },
-      healthLevelIndices: input.options?.healthLevelIndices ?? false,
+      healthLevelIndices: input.options?.healthLevelIndices ?? defaults.healthLevelIndices,
+      naming: input.naming,
     }),
   );
   assert.deepEqual([...result.errors], [], 'every response maps');
