@@ -346,6 +346,38 @@ describe('cluster job against the ES stand-in', { skip }, () => {
     }
   });
 
+  test("--naming es2graphite asks es2graphite's _cat APIs and sends its per-node paths; other schemes never ask them", async () => {
+    const es = await startEsStandin({ version: '2.4.5' });
+    try {
+      for (const naming of ['es2graphite', 'es2graphite-2013', 'default'] as const) {
+        // 2.4.5 has no recording of cluster stats or pending tasks.
+        const apis = API_NAMES.filter((api) => api !== 'cluster_stats' && api !== 'pending_tasks');
+        const j2 = job(target([es.url], { naming, clusterName: 'legacy', apis: new Set(apis) }));
+        const cycle = fakeCycle(j2.sanitize ? { sanitize: j2.sanitize } : {});
+        await j2.run(cycle);
+        assert.deepEqual(cycle.warnings, [], naming);
+        const names = byName(cycle.lines());
+        const cat = [...names.keys()].filter((name) =>
+          /\.(disk|memory|os\.load$|thread_pool\.[a-z]+_)/.test(name),
+        );
+        if (naming !== 'es2graphite') {
+          assert.deepEqual(cat, [], naming);
+          continue;
+        }
+        // The recorded 2.4.5 node: `Battering Ram` on host 172.17.0.4.
+        assert.equal(names.get('es.legacy.battering_ram.disk.disk_total'), 63375708160);
+        assert.equal(names.get('es.legacy.battering_ram.memory.heappercent'), 8);
+        assert.equal(names.get('es.legacy.battering_ram.os.load'), 0.33);
+        assert.equal(names.get('es.legacy.172_17_0_4.thread_pool.bulk_queue'), 0);
+      }
+      assert.equal(es.requestCount('/_cat/allocation'), 1, 'asked once, by the es2graphite scheme');
+      assert.equal(es.requestCount('/_cat/nodes'), 1);
+      assert.equal(es.requestCount('/_cat/thread_pool'), 1);
+    } finally {
+      await es.close();
+    }
+  });
+
   test('es2graphite naming through the job: lower-cased, status green = 2', async () => {
     const es = await startEsStandin({ version: '8.4.2' });
     try {

@@ -96,6 +96,29 @@ describe('targets', () => {
     assert.deepEqual(warnings, ['[1].timeout: deprecated spelling; write es-timeout, like the flag']);
   });
 
+  test('the es2graphite schemes default to every index, unrolled, with per-index health; flags override', () => {
+    const unset = { indicesTop: undefined, indicesRollup: undefined, healthLevelIndices: undefined };
+    for (const naming of ['es2graphite', 'es2graphite-2013'] as const) {
+      const [target] = resolveTargets(config({ naming, ...unset }), { env: {} });
+      assert.equal(target!.indices.top, Number.POSITIVE_INFINITY, naming);
+      assert.equal(target!.indices.rollup, false, naming);
+      assert.equal(target!.healthLevelIndices, true, naming);
+      const [explicit] = resolveTargets(
+        config({ naming, indicesTop: 20, indicesRollup: true, healthLevelIndices: false }),
+        { env: {} },
+      );
+      assert.deepEqual(
+        [explicit!.indices.top, explicit!.indices.rollup, explicit!.healthLevelIndices],
+        [20, true, false],
+      );
+    }
+    const [plain] = resolveTargets(config({ naming: 'default', ...unset }), { env: {} });
+    assert.deepEqual(
+      [plain!.indices.top, plain!.indices.rollup, plain!.healthLevelIndices],
+      [100, true, false],
+    );
+  });
+
   test('problems are ConfigErrors naming the key, never the secret', () => {
     const entries = parseClusterEntries([
       { name: 'x', es: ['http://x:9200'], username: 'u', 'password-env': 'MISSING' },
