@@ -358,7 +358,9 @@ describe('cluster job against the ES stand-in', { skip }, () => {
         assert.deepEqual(cycle.warnings, [], naming);
         const names = byName(cycle.lines());
         const cat = [...names.keys()].filter((name) =>
-          /\.(disk|memory|os\.load$|thread_pool\.[a-z]+_)/.test(name),
+          /^es\.legacy\.[^.]+\.(disk\.|memory\.(heap|ram)|os\.load$|thread_pool\.(bulk|index|search)_[a-z]+$)/.test(
+            name,
+          ),
         );
         if (naming !== 'es2graphite') {
           assert.deepEqual(cat, [], naming);
