@@ -28,7 +28,7 @@ const cell = (text: string) => text.replace(/\|/g, '\\|');
 function table(specs: OptionSpecs): string[] {
   const rows = Object.entries(specs).flatMap(([key, spec]) => {
     if (spec.fileOnly) return [];
-    const flag = `\`--${kebab(key)}\`${spec.boolean && spec.default === true ? ` / \`--no-${kebab(key)}\`` : ''}`;
+    const flag = `\`--${kebab(key)}\`${spec.boolean && spec.default !== false ? ` / \`--no-${kebab(key)}\`` : ''}`;
     const shown = shownDefault(spec);
     const fromEnv = (spec.env ?? []).map((name) => `\`$${name}\``).join(', ');
     return [[flag, fromEnv ? `${fromEnv} if set, else ${shown ?? 'none'}` : (shown ?? ''), spec.describe]];
