@@ -26,9 +26,14 @@
  *
  * Per version and era: es2graphite's name count, the share Stoker sends, the names with another
  * value, and Stoker's extra names (what es2graphite never sent). `--list` prints the missing names.
+ *
+ * Then the golden cases of both schemes (packages/es-collector/testcases/es2graphite*): each case's
+ * recorded answers are served (over the nearest version's) to es2graphite of its era, and every line
+ * of its `expected.out` must be a line es2graphite sent, with the same value (the cluster segment
+ * aside: the cases call it `legacy`).
  */
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
@@ -185,3 +190,55 @@ for (const version of args.versions!.split(',')) {
   }
 }
 if (missingByCase.length > 0) console.log(`\n${missingByCase.join('\n')}`);
+
+console.log('\n| golden case | expected lines | sent alike by es2graphite |');
+console.log('| --- | ---: | ---: |');
+const casesDir = path.join(root, 'packages/es-collector/testcases');
+const VERSION_OF_MAJOR: Record<number, string> = {
+  1: '1.7.5',
+  2: '2.4.5',
+  5: '5.6.16',
+  6: '6.8.8',
+  7: '7.13.1',
+  8: '8.4.2',
+};
+const ERA_OF_NAMING: Record<string, '2013' | '2015'> = { es2graphite: '2015', 'es2graphite-2013': '2013' };
+let goldenFailures = 0;
+for (const name of readdirSync(casesDir)
+  .filter((each) => each.startsWith('es2graphite'))
+  .sort()) {
+  const input = JSON.parse(readFileSync(path.join(casesDir, name, 'input.json'), 'utf8')) as {
+    naming: string;
+    cat?: number;
+    responses: Record<string, string>;
+  };
+  const era = ERA_OF_NAMING[input.naming]!;
+  const version = name.includes('0.90') ? '0.90' : VERSION_OF_MAJOR[input.cat ?? 8]!;
+  const options = standinOptions(version);
+  for (const [api, file] of Object.entries(input.responses))
+    (options.bodies as Record<string, unknown>)[api] = JSON.parse(
+      readFileSync(sharedPath('fixtures', 'es', file), 'utf8'),
+    );
+  const es = await startEsStandin(options);
+  try {
+    const theirs = await es2graphite(scripts.get(era)!, era, `127.0.0.1:${es.port}`);
+    const renamed = new Map(
+      [...theirs].map(([line, value]) => [line.replace(/^([^.]+)\.[^.]+/, '$1.legacy'), value]),
+    );
+    const expected = readFileSync(path.join(casesDir, name, 'expected.out'), 'utf8')
+      .trim()
+      .split('\n');
+    const alike = expected.filter((line) => {
+      const [lineName, value] = line.split(' ');
+      return renamed.get(lineName!) === Number(value);
+    });
+    if (alike.length !== expected.length) goldenFailures++;
+    console.log(`| ${name} | ${expected.length} | ${alike.length} |`);
+    if (args.list)
+      for (const line of expected.filter((each) => !alike.includes(each)))
+        console.log(`  not sent alike: ${line}`);
+  } finally {
+    await es.close();
+  }
+}
+process.exitCode = goldenFailures > 0 ? 1 : 0;
