@@ -45,6 +45,8 @@ describe('sanitizeSegment', () => {
   test('es2graphite style: lower case, runs of non-word characters become one underscore', () => {
     assert.equal(lowerWordSanitizer('Data-Node 01..X'), 'data_node_01_x');
     assert.equal(lowerWordSanitizer('///'), '_');
+    // es2graphite stripped before lower-casing: surrounding blanks leave no `_`.
+    assert.equal(lowerWordSanitizer('  Data Node 1\t'), 'data_node_1');
   });
 
   test('prefixes are split on dots and sanitised segment by segment', () => {
