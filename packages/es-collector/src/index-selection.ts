@@ -9,7 +9,10 @@ export interface IndexSelectionOptions {
   include: readonly string[];
   exclude: readonly string[];
   rollup: boolean;
-  /** Keep at most this many (after rollup), largest store first; 0 emits no per-index series. */
+  /**
+   * Keep at most this many (after rollup), largest store first; 0 emits no per-index series;
+   * `Infinity` (the es2graphite schemes' default) keeps every index.
+   */
   top: number;
 }
 
