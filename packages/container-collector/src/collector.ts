@@ -20,6 +20,7 @@ import type { ContainerIdentity } from './docker/identity.js';
 import type { ContainerLifecycle } from './docker/lifecycle.js';
 import { interfacesFromDockerStats, rawFromDockerStats } from './docker/stats-fallback.js';
 import { deriveHostMetrics, hostCpuCount, readHost } from './host.js';
+import { HostDiskReader } from './host-disks.js';
 import { getOrCreate } from './map-util.js';
 import { deriveContainerMetrics, type Metric } from './metrics.js';
 import { type NamingScheme, seriesOut } from './naming/scheme.js';
@@ -98,12 +99,16 @@ export class ContainerCollector implements Job {
   /** The cgroup and proc files read, kept open between cycles. */
   private readonly files = new PseudoFiles();
   private readonly blockDevices: BlockDeviceNames;
+  private readonly hostDisks: HostDiskReader;
+  /** The reason host disks were last missing for, logged once when it changes. */
+  private hostDisksProblem: string | undefined;
 
   constructor(private readonly options: CollectorOptions) {
     this.intervalMs = options.intervalMs;
     this.timeoutMs = options.timeoutMs;
     this.limit = pLimit(options.readConcurrency);
     this.blockDevices = new BlockDeviceNames(options.sysDevBlockDir);
+    this.hostDisks = new HostDiskReader(options.procRoot);
   }
 
   async run(cycle: Cycle): Promise<void> {
@@ -183,7 +188,12 @@ export class ContainerCollector implements Job {
   }
 
   private async readHostMetrics(): Promise<Metric[]> {
-    const sample = await readHost(this.files, this.options.procRoot);
+    const sample = await readHost(this.files, this.options.procRoot, this.hostDisks);
+    if (sample.disksProblem !== this.hostDisksProblem) {
+      this.hostDisksProblem = sample.disksProblem;
+      if (sample.disksProblem)
+        this.options.log.warn({ cause: sample.disksProblem }, 'host disks not measured');
+    }
     return deriveHostMetrics(sample, this.hostTracker, Date.now()).concat(
       hostCpuCount(sample) > 0 ? [] : [{ path: ['cpu', 'count'], value: this.hostCpus }],
     );

@@ -1,9 +1,8 @@
-import { statfsSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { CounterTracker } from '@stoker/shared';
 import si from 'systeminformation';
-import { SETTINGS_REREAD_MS } from './cgroup/files.js';
+import type { DiskUsage, HostDiskReader } from './host-disks.js';
 import type { Metric } from './metrics.js';
 import { networkMetrics } from './metrics.js';
 import { type InterfaceCounters, parseNetDev } from './procfs/net-dev.js';
@@ -13,8 +12,9 @@ import type { PseudoFiles } from './pseudo-file.js';
  * The host itself, so "containers vs host" is one graph. Memory comes from systeminformation. CPU
  * comes from `/proc/stat` directly because `si.currentLoad()` runs `execSync('cat /proc/stat')`, which
  * would block the event loop every cycle, and keeps hidden state between calls. Disks come from the
- * mount table and statfs(2) for the same reason: `si.fsSize()` runs `execSync('cat /proc/mounts')` and
- * spawns `df` on every call (a blocked event loop and two processes per cycle).
+ * host's mount table and statfs(2) (host-disks.ts): `si.fsSize()` runs `execSync('cat /proc/mounts')`
+ * and spawns `df` on every call (a blocked event loop and two processes per cycle), and sees the
+ * agent's own mounts, not the host's, when the agent runs in a container.
  */
 export interface CpuTimes {
   /** Ticks spent doing anything but idle/iowait. */
@@ -33,7 +33,9 @@ export interface HostSample {
     swapUsedBytes: number;
   };
   load: [number, number, number];
-  disks: { mount: string; sizeBytes: number; usedBytes: number }[];
+  disks: DiskUsage[];
+  /** Why the host's disks are missing, when they are. */
+  disksProblem?: string;
   interfaces: InterfaceCounters[];
 }
 
@@ -54,76 +56,6 @@ export function parseProcStat(text: string): { cpu?: CpuTimes; perCore: CpuTimes
   return cpu ? { cpu, perCore } : { perCore };
 }
 
-/** Filesystems that are not the host's disks: container layers and memory-backed mounts. */
-const PSEUDO_FS = new Set([
-  'overlay',
-  'aufs',
-  'tmpfs',
-  'devtmpfs',
-  'squashfs',
-  'shm',
-  'nsfs',
-  'proc',
-  'sysfs',
-]);
-const CONTAINER_MOUNT = /\/(docker|containers|kubelet|mesos\/slaves)\//;
-/** Files Docker bind-mounts into every container (the agent's own, when it runs in one): not disks. */
-const DOCKER_FILE_MOUNTS = new Set(['/etc/hosts', '/etc/hostname', '/etc/resolv.conf']);
-
-/** `/proc/mounts` escapes space, tab, newline and backslash as octal (`\\040`). */
-function unescapeMountField(field: string): string {
-  return field.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(Number.parseInt(octal, 8)));
-}
-
-/**
- * The real filesystems of a mount table (`/proc/<pid>/mounts` format), once each: pseudo and
- * container filesystems, Docker's bind-mounted files and a device mounted again elsewhere (a bind
- * mount, as `df` shows it once) are left out.
- */
-export function hostMounts(text: string): { fs: string; mount: string }[] {
-  const seen = new Set<string>();
-  const mounts: { fs: string; mount: string }[] = [];
-  for (const line of text.split('\n')) {
-    const [rawFs, rawMount, type] = line.split(' ');
-    if (!rawFs || !rawMount || !type || PSEUDO_FS.has(type)) continue;
-    const fs = unescapeMountField(rawFs);
-    const mount = unescapeMountField(rawMount);
-    if (!fs.startsWith('/') || CONTAINER_MOUNT.test(mount) || DOCKER_FILE_MOUNTS.has(mount) || seen.has(fs))
-      continue;
-    seen.add(fs);
-    mounts.push({ fs, mount });
-  }
-  return mounts;
-}
-
-/** The last mount table parsed and its disks: parsed again only when the table changed. */
-let lastMounts: { table: string; mounts: { fs: string; mount: string }[] } = { table: '', mounts: [] };
-
-const MOUNT_TABLE = '/proc/self/mounts';
-
-/**
- * Host disks come and go far more rarely than containers, whose overlay and shm mounts make the
- * table long (120 KB with 200): its text is reused for a minute, like a container's limits (see
- * `PseudoFiles.recent`). Read as Latin-1 bytes; a mount point is a path in UTF-8.
- */
-function readDisks(files: PseudoFiles): HostSample['disks'] {
-  const table = files.recent(MOUNT_TABLE) ?? readOrEmpty(files, MOUNT_TABLE, () => SETTINGS_REREAD_MS);
-  if (table !== lastMounts.table)
-    lastMounts = { table, mounts: hostMounts(Buffer.from(table, 'latin1').toString('utf8')) };
-  const disks: HostSample['disks'] = [];
-  for (const { mount } of lastMounts.mounts) {
-    try {
-      const stats = statfsSync(mount);
-      const sizeBytes = stats.blocks * stats.bsize;
-      if (sizeBytes > 0)
-        disks.push({ mount, sizeBytes, usedBytes: (stats.blocks - stats.bfree) * stats.bsize });
-    } catch {
-      // unmounted meanwhile, or not ours to read
-    }
-  }
-  return disks;
-}
-
 /** A kernel file's text, '' when it cannot be read (the host's series it feeds are then absent). */
 function readOrEmpty(files: PseudoFiles, path: string, reuseFor?: (text: string) => number): string {
   try {
@@ -137,12 +69,16 @@ function readOrEmpty(files: PseudoFiles, path: string, reuseFor?: (text: string)
  * `stat` and `net/dev` are read through `files` like a container's files (kept open, one `pread`
  * each); memory comes from systeminformation meanwhile.
  */
-export async function readHost(files: PseudoFiles, procRoot: string): Promise<HostSample> {
+export async function readHost(
+  files: PseudoFiles,
+  procRoot: string,
+  disks: HostDiskReader,
+): Promise<HostSample> {
   const memoryRead = si.mem().catch(() => undefined);
   const stat = readOrEmpty(files, join(procRoot, 'stat'));
   // PID 1's namespace is the host's even when the agent runs in a container with the host's /proc.
   const netDev = readOrEmpty(files, join(procRoot, '1', 'net', 'dev'));
-  const disks = readDisks(files);
+  const { disks: diskUsage, problem: disksProblem } = disks.read();
   const load = loadavg();
   const memory = await memoryRead;
   return {
@@ -155,7 +91,8 @@ export async function readHost(files: PseudoFiles, procRoot: string): Promise<Ho
       swapUsedBytes: memory.swapused,
     },
     load: [load[0] ?? 0, load[1] ?? 0, load[2] ?? 0],
-    disks,
+    disks: diskUsage,
+    ...(disksProblem ? { disksProblem } : {}),
     // Container veth ends come and go with containers and repeat their traffic: not host interfaces.
     interfaces: parseNetDev(netDev).filter((nic) => !nic.name.startsWith('veth')),
   };
@@ -205,11 +142,22 @@ export function deriveHostMetrics(sample: HostSample, tracker: CounterTracker, a
     const mount = disk.mount === '/' ? 'root' : disk.mount.replace(/^\//, '').replace(/\//g, '_');
     put(['disk', mount, 'size_bytes'], disk.sizeBytes);
     put(['disk', mount, 'used_bytes'], disk.usedBytes);
+    put(['disk', mount, 'available_bytes'], disk.availableBytes);
+    // df's Use%: of what is usable (used + available), so root-reserved blocks do not hide a full disk.
+    put(['disk', mount, 'percent_used'], percentOf(disk.usedBytes, disk.usedBytes + disk.availableBytes));
+    if (disk.inodesTotal === 0) continue; // btrfs and others have no fixed inode table: df shows '-'
+    put(['disk', mount, 'inodes_total'], disk.inodesTotal);
+    put(['disk', mount, 'inodes_used'], disk.inodesUsed);
+    put(['disk', mount, 'inodes_available'], disk.inodesAvailable);
     put(
-      ['disk', mount, 'percent_used'],
-      disk.sizeBytes > 0 ? (100 * disk.usedBytes) / disk.sizeBytes : undefined,
+      ['disk', mount, 'inodes_percent_used'],
+      percentOf(disk.inodesUsed, disk.inodesUsed + disk.inodesAvailable),
     );
   }
   metrics.push(...networkMetrics(sample.interfaces, atMs, tracker));
   return metrics;
+}
+
+function percentOf(part: number, whole: number): number | undefined {
+  return whole > 0 ? (100 * part) / whole : undefined;
 }
