@@ -10,7 +10,7 @@ export interface MountEntry {
 }
 
 /** Space, tab, newline and backslash in paths are written as octal escapes (`\040`). */
-function unescape(field: string): string {
+function unescapeOctal(field: string): string {
   return field.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(Number.parseInt(octal, 8)));
 }
 
@@ -26,10 +26,10 @@ export function parseMountinfo(text: string): MountEntry[] {
     if (separator === -1 || fields.length < separator + 3) continue;
     entries.push({
       device: fields[2]!,
-      root: unescape(fields[3]!),
-      mountPoint: unescape(fields[4]!),
+      root: unescapeOctal(fields[3]!),
+      mountPoint: unescapeOctal(fields[4]!),
       fsType: fields[separator + 1]!,
-      source: unescape(fields[separator + 2]!),
+      source: unescapeOctal(fields[separator + 2]!),
     });
   }
   return entries;
