@@ -2,7 +2,7 @@ import { summarize } from '@stoker/shared';
 import type { RawCgroupStats } from './cgroup/raw.js';
 import type { ContainerIdentity } from './docker/identity.js';
 import { getOrCreate } from './map-util.js';
-import { type Metric, metricPath } from './metrics.js';
+import { type Combine, type Metric, metricPath } from './metrics.js';
 
 /** One container after a cycle's read. */
 export interface MeasuredContainer {
@@ -36,15 +36,28 @@ const CPU_PERCENT_OF_LIMIT = metricPath('cpu.percent_of_limit');
 const MEMORY_WORKING_SET = metricPath('memory.working_set_bytes');
 const MEMORY_LIMIT = metricPath('memory.limit_bytes');
 const MEMORY_PERCENT_OF_LIMIT = metricPath('memory.percent_of_limit');
+const CPU_PERCENT_OF_HOST = metricPath('cpu.percent_of_host');
+
+/** `<percentage>.max`, one array per percentage for the life of the process (see `key`). */
+function maxPath(path: readonly string[]): readonly string[] {
+  let max = maxPaths.get(path);
+  if (max === undefined) {
+    max = Object.freeze([...path, 'max']);
+    maxPaths.set(path, max);
+  }
+  return max;
+}
+const maxPaths = new WeakMap<readonly string[], readonly string[]>();
 
 /**
  * Combines the members' metrics: sums for additive ones (cores, bytes, rates), the maximum for ratios
- * where the worst member is the signal (throttling, pressure). Percent of limit is recomputed from the
- * sums (group cores / group limit), since averaging percentages would weigh a 0.1-core sidecar like a
- * 16-core data node.
+ * where the worst member is the signal (throttling, pressure). A percentage is never summed: the
+ * group's is its ratio of sums (group cores / group limit; averaging would weigh a 0.1-core sidecar
+ * like a 16-core data node), and `<percentage>.max` is the worst member, which the ratio hides (one
+ * container at 95 % of its memory limit among idle ones).
  */
 export function aggregate(members: readonly MeasuredContainer[]): GroupAggregate {
-  const byPath = new Map<string, { path: readonly string[]; combine: 'sum' | 'max'; values: number[] }>();
+  const byPath = new Map<string, { path: readonly string[]; combine: Combine; values: number[] }>();
   for (const member of members) {
     for (const metric of member.metrics) {
       if (!metric.combine) continue;
@@ -60,6 +73,12 @@ export function aggregate(members: readonly MeasuredContainer[]): GroupAggregate
   for (const [id, entry] of byPath) {
     const summary = summarize(entry.values);
     if (!summary) continue;
+    if (entry.combine === 'percent') {
+      metrics.push({ path: maxPath(entry.path), value: summary.max });
+      // Every member's percent of the host has the same denominator: their sum is the ratio of sums.
+      if (entry.path === CPU_PERCENT_OF_HOST) metrics.push({ path: entry.path, value: summary.sum });
+      continue;
+    }
     const value = entry.combine === 'sum' ? summary.sum : summary.max;
     sums.set(id, value);
     metrics.push({ path: entry.path, value, combine: entry.combine });

@@ -10,8 +10,12 @@ import type { InterfaceCounters } from './procfs/net-dev.js';
  * rate); gauges pass through. Names carry their units.
  */
 
-/** How a metric combines over a group (app, label, all containers); undefined: it is not aggregated. */
-export type Combine = 'sum' | 'max';
+/**
+ * How a metric combines over a group (app, label, all containers); undefined: it is not aggregated.
+ * `percent`: the group's ratio of sums under the metric's own name (aggregate.ts) and the worst
+ * member under `<name>.max`; a percentage is never summed.
+ */
+export type Combine = 'sum' | 'max' | 'percent';
 
 export interface Metric {
   /** Segments under the container (or group) node, e.g. `['cpu', 'cores']`. */
@@ -63,9 +67,9 @@ export function deriveContainerMetrics(input: DeriveInput, tracker: CounterTrack
   put(metricPath('cpu.system_cores'), divide(rate('cpu.system', cpu.systemNs), NS_PER_SECOND), 'sum');
   put(metricPath('cpu.limit_cores'), cpu.limitCores, 'sum');
   if (cores !== undefined && cpu.limitCores)
-    put(metricPath('cpu.percent_of_limit'), (100 * cores) / cpu.limitCores);
+    put(metricPath('cpu.percent_of_limit'), (100 * cores) / cpu.limitCores, 'percent');
   if (cores !== undefined && input.hostCpus > 0)
-    put(metricPath('cpu.percent_of_host'), (100 * cores) / input.hostCpus, 'sum');
+    put(metricPath('cpu.percent_of_host'), (100 * cores) / input.hostCpus, 'percent');
   if (cpu.periods !== undefined && cpu.throttledPeriods !== undefined) {
     // Share of CFS periods in which the container hit its quota; worst task of a group is what matters.
     put(
@@ -90,7 +94,7 @@ export function deriveContainerMetrics(input: DeriveInput, tracker: CounterTrack
   put(metricPath('memory.swap_bytes'), memory.swapBytes, 'sum');
   put(metricPath('memory.limit_bytes'), memory.limitBytes, 'sum');
   if (workingSet !== undefined && memory.limitBytes)
-    put(metricPath('memory.percent_of_limit'), (100 * workingSet) / memory.limitBytes);
+    put(metricPath('memory.percent_of_limit'), (100 * workingSet) / memory.limitBytes, 'percent');
   // Cumulative counts, not rates: "did it ever happen since the container started" is the question.
   put(metricPath('memory.failcnt'), memory.failcnt, 'sum');
   put(metricPath('memory.oom_kills'), memory.oomKills, 'sum');
