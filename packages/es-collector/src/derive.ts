@@ -182,6 +182,9 @@ export function deriveNodeMetrics(
         : numberAt(stats, 'jvm', 'mem', 'heap_used_percent');
     emit(['derived', 'heap_used_percent'], heapPercent);
     metrics.heap_used_percent = heapPercent;
+    // Both parts or neither, so a group's sums of them cover the same nodes (its ratio of sums).
+    if (heapUsed !== undefined && heapMax)
+      Object.assign(metrics, { heap_used_bytes: heapUsed, heap_max_bytes: heapMax });
 
     const diskTotal = numberAt(stats, 'fs', 'total', 'total_in_bytes');
     // available (what ES itself may still write) rather than free (includes root-reserved blocks).
@@ -191,6 +194,8 @@ export function deriveNodeMetrics(
       diskTotal && diskAvailable !== undefined ? ((diskTotal - diskAvailable) / diskTotal) * 100 : undefined;
     emit(['derived', 'disk_used_percent'], diskPercent);
     metrics.disk_used_percent = diskPercent;
+    if (diskPercent !== undefined)
+      Object.assign(metrics, { disk_used_bytes: diskTotal! - diskAvailable!, disk_total_bytes: diskTotal });
     metrics.disk_available_bytes = diskAvailable;
 
     const cpu = numberAt(stats, 'process', 'cpu', 'percent');
