@@ -309,6 +309,18 @@ describe('container-collector app (rules the schema cannot check)', () => {
     );
   });
 
+  test('the docker run flags docker/README.md documents: host cgroup namespace, and what /host/proc/1/root needs', () => {
+    const parameters: Array<{ key: string; value: string }> = app.container.docker.parameters;
+    assert.deepEqual(parameters.map(({ key, value }) => `--${key} ${value}`).sort(), [
+      '--cap-add SYS_PTRACE',
+      '--cgroupns host',
+      '--security-opt apparmor=unconfined',
+    ]);
+    const readme = readFileSync(join(repoRoot, 'docker', 'README.md'), 'utf8');
+    for (const { key, value } of parameters)
+      assert.ok(readme.includes(`--${key} ${value}`), `docker/README.md documents --${key} ${value}`);
+  });
+
   test("read-only volumes for the Docker socket, the host's cgroups and /proc, where the agent looks; the spool on a host path", () => {
     const volumes: Array<{ hostPath: string; containerPath: string; mode: string }> = app.container.volumes;
     const spool = '/var/lib/stoker/container-collector';
