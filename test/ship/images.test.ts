@@ -18,6 +18,14 @@ import type Docker from 'dockerode';
 import { baseImageSkip, buildBaseImage } from '../harness/base-image.js';
 import { type Dockerd, dockerSkip, HARNESS_LABEL, sharedDockerd } from '../harness/dockerd.js';
 import { ES_VERSIONS, type EsStandin, loadFixture, startEsStandin } from '../harness/es-standin.js';
+import {
+  assertBracketed,
+  df,
+  dfPercent,
+  loopDiskSkip,
+  makeLoopDisk,
+  ownedProcRoot,
+} from '../harness/host-disks.js';
 import { repoRoot, sharedSkip } from '../harness/fixtures.js';
 
 const skip = dockerSkip() ?? baseImageSkip() ?? sharedSkip();
@@ -181,6 +189,83 @@ describe('docker images', { skip }, () => {
     }
   });
 
+  test("container-collector in the image, run as docker/README.md says, measures the host's disks as df does", {
+    skip: loopDiskSkip(),
+  }, async () => {
+    await built('container-collector', CONTAINER_IMAGE);
+    const disk = makeLoopDisk();
+    // This machine's own PID 1 may be out of everyone's reach (a sandbox): /host/proc is a procfs
+    // whose PID 1 the test started in the host's mount namespace, as a real host's init is.
+    const proc = await ownedProcRoot();
+    try {
+      const once = (extra: Docker.HostConfig) =>
+        runToExit(docker, {
+          Image: CONTAINER_IMAGE,
+          Cmd: ['--host-name', HOST, '--once', '--output', 'stdout'],
+          HostConfig: containerCollectorHostConfig(dockerd, { procRoot: proc.path, ...extra }),
+        });
+      const targets = [disk.mount, '/'];
+      const before = df(targets);
+      const run = await once({ CapAdd: ['SYS_PTRACE'], SecurityOpt: ['apparmor=unconfined'] });
+      const after = df(targets);
+      assert.equal(run.code, 0, `exit code; stderr:\n${run.stderr.slice(-3000)}`);
+      const diskLines = run.stdout.split('\n').filter((line) => line.includes('.host.disk.'));
+      console.log(`host disks from the image:\n${diskLines.join('\n')}`);
+      const names = new Set(diskLines.map((line) => line.split('.')[4]));
+      const loopName = disk.mount
+        .slice(1)
+        .replaceAll('/', '_')
+        .replace(/[^A-Za-z0-9_-]/g, '_');
+      assert.deepEqual([...names].sort(), [loopName, 'root'].sort(), 'the disks: the loop disk once, and /');
+      for (const [index, name] of [loopName, 'root'].entries()) {
+        const base = `containers.${HOST}.host.disk.${name}`;
+        const read = (metric: string) => lastValue(run.stdout, `${base}.${metric}`);
+        const [was, is] = [before[index]!, after[index]!];
+        assertBracketed(read('size_bytes'), was.sizeBytes, is.sizeBytes, 4096, `${base}.size_bytes`);
+        assertBracketed(read('used_bytes'), was.usedBytes, is.usedBytes, 4096, `${base}.used_bytes`);
+        assertBracketed(
+          read('available_bytes'),
+          was.availableBytes,
+          is.availableBytes,
+          4096,
+          `${base}.available_bytes`,
+        );
+        assertBracketed(read('inodes_total'), was.inodesTotal, is.inodesTotal, 1, `${base}.inodes_total`);
+        assertBracketed(read('inodes_used'), was.inodesUsed, is.inodesUsed, 1, `${base}.inodes_used`);
+        assertBracketed(
+          read('inodes_available'),
+          was.inodesAvailable,
+          is.inodesAvailable,
+          1,
+          `${base}.inodes_available`,
+        );
+        const percent = read('percent_used')!;
+        assert.ok(
+          Math.ceil(percent) >=
+            Math.min(
+              dfPercent(was.usedBytes, was.availableBytes),
+              dfPercent(is.usedBytes, is.availableBytes),
+            ) &&
+            Math.floor(percent) <=
+              Math.max(
+                dfPercent(was.usedBytes, was.availableBytes),
+                dfPercent(is.usedBytes, is.availableBytes),
+              ),
+          `${base}.percent_used ${percent}: df's Use% rounded up`,
+        );
+      }
+      // Without the capability, /host/proc/1/root is refused: no disks, and the log says why.
+      const denied = await once({});
+      assert.equal(denied.code, 0, `exit code; stderr:\n${denied.stderr.slice(-3000)}`);
+      assert.ok(!denied.stdout.includes('.host.disk.'), 'no host disks without CAP_SYS_PTRACE');
+      assert.match(denied.stderr, /host disks not measured/);
+      assert.match(denied.stdout, new RegExp(`^containers\\.${HOST}\\.host\\.cpu\\.count `, 'm'));
+    } finally {
+      disk.remove();
+      await proc.close();
+    }
+  });
+
   test('container-collector turns healthy on its default port through its HEALTHCHECK', async () => {
     await built('container-collector', CONTAINER_IMAGE);
     const container = await docker.createContainer({
@@ -217,7 +302,10 @@ describe('docker images', { skip }, () => {
  * cgroup tree and /proc read-only under /host (the image sets --cgroup-root/--proc-root to match), and
  * the host's cgroup namespace so /proc/<pid>/cgroup paths are the host's.
  */
-function containerCollectorHostConfig(dockerd: Dockerd): Docker.HostConfig {
+function containerCollectorHostConfig(
+  dockerd: Dockerd,
+  { procRoot = '/proc', ...extra }: Docker.HostConfig & { procRoot?: string } = {},
+): Docker.HostConfig {
   const socket = dockerd.address.replace(/^unix:\/\//, '');
   // CgroupnsMode (API 1.41) is missing from @types/dockerode; spread so the type check lets it through.
   const hostCgroupNamespace = { CgroupnsMode: 'host' };
@@ -226,9 +314,10 @@ function containerCollectorHostConfig(dockerd: Dockerd): Docker.HostConfig {
     Binds: [
       `${socket}:/var/run/docker.sock:ro`,
       '/sys/fs/cgroup:/host/sys/fs/cgroup:ro',
-      '/proc:/host/proc:ro',
+      `${procRoot}:/host/proc:ro`,
     ],
     ...hostCgroupNamespace,
+    ...extra,
   };
 }
 
