@@ -11,17 +11,10 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { DiskUsage } from '../../packages/container-collector/src/host-disks.js';
 
-/** One mount as df prints it, in bytes and inodes. */
-export interface DfRow {
-  target: string;
-  sizeBytes: number;
-  usedBytes: number;
-  availableBytes: number;
-  inodesTotal: number;
-  inodesUsed: number;
-  inodesAvailable: number;
-}
+/** One mount as df prints it, in bytes and inodes: the agent's figures, under df's name of the mount. */
+export type DfRow = Omit<DiskUsage, 'mount'> & { target: string };
 
 /** `df -B1` and `df -i` of `mounts` (one row each, in that order). */
 export function df(mounts: readonly string[]): DfRow[] {
@@ -68,6 +61,42 @@ export function assertBracketed(
   const low = Math.min(before, after) - slack;
   const high = Math.max(before, after) + slack;
   assert.ok(actual >= low && actual <= high, `${what}: ${actual}, df said ${before} then ${after}`);
+}
+
+/**
+ * The agent's figures of one disk between df's readings before and after, within one block and
+ * one inode; its percent used (given, or from its used and available) as df's Use% rounded up.
+ */
+export function assertLikeDf(
+  actual: { [figure in keyof Omit<DiskUsage, 'mount'>]: number | undefined } & { percentUsed?: number },
+  before: DfRow,
+  after: DfRow,
+  blockBytes: number,
+): void {
+  const where = before.target;
+  const figures = [
+    'sizeBytes',
+    'usedBytes',
+    'availableBytes',
+    'inodesTotal',
+    'inodesUsed',
+    'inodesAvailable',
+  ] as const;
+  for (const figure of figures)
+    assertBracketed(
+      actual[figure],
+      before[figure],
+      after[figure],
+      figure.startsWith('inodes') ? 1 : blockBytes,
+      `${where} ${figure}`,
+    );
+  const percent =
+    actual.percentUsed ?? (100 * actual.usedBytes!) / (actual.usedBytes! + actual.availableBytes!);
+  const dfPercents = [before, after].map((row) => dfPercent(row.usedBytes, row.availableBytes));
+  assert.ok(
+    Math.ceil(percent) >= Math.min(...dfPercents) && Math.floor(percent) <= Math.max(...dfPercents),
+    `${where} percent used ${percent}, df's Use% ${dfPercents.join(' then ')}`,
+  );
 }
 
 export interface LoopDisk {

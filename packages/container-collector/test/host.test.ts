@@ -6,10 +6,8 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { CounterTracker } from '@stoker/shared';
 import {
-  assertBracketed,
-  type DfRow,
+  assertLikeDf,
   df,
-  dfPercent,
   loopDiskSkip,
   makeLoopDisk,
   ownedProcRoot,
@@ -129,47 +127,6 @@ describe('host disks: the figures', () => {
   });
 });
 
-/** The agent's figures for `mount` between df's before and after, within a block and an inode. */
-function assertLikeDf(actual: DiskUsage | undefined, before: DfRow, after: DfRow, blockBytes: number): void {
-  const where = before.target;
-  assert.ok(actual, `${where} not among the agent's disks`);
-  assert.equal(actual.mount, where);
-  assertBracketed(actual.sizeBytes, before.sizeBytes, after.sizeBytes, blockBytes, `${where} size`);
-  assertBracketed(actual.usedBytes, before.usedBytes, after.usedBytes, blockBytes, `${where} used`);
-  assertBracketed(
-    actual.availableBytes,
-    before.availableBytes,
-    after.availableBytes,
-    blockBytes,
-    `${where} available`,
-  );
-  assertBracketed(actual.inodesTotal, before.inodesTotal, after.inodesTotal, 1, `${where} inodes`);
-  assertBracketed(actual.inodesUsed, before.inodesUsed, after.inodesUsed, 1, `${where} inodes used`);
-  assertBracketed(
-    actual.inodesAvailable,
-    before.inodesAvailable,
-    after.inodesAvailable,
-    1,
-    `${where} inodes free`,
-  );
-  const percent = (100 * actual.usedBytes) / (actual.usedBytes + actual.availableBytes);
-  // df rounds its Use% up; the agent sends the exact figure.
-  assert.ok(
-    Math.ceil(percent) >=
-      Math.min(
-        dfPercent(before.usedBytes, before.availableBytes),
-        dfPercent(after.usedBytes, after.availableBytes),
-      ) &&
-      Math.ceil(percent) <=
-        Math.max(
-          dfPercent(before.usedBytes, before.availableBytes),
-          dfPercent(after.usedBytes, after.availableBytes),
-        ) +
-          1,
-    `${where} percent used ${percent}`,
-  );
-}
-
 /** df's own list of disks: its mount targets of block-device filesystems (df de-duplicates devices). */
 function dfDiskTargets(): string[] {
   const types = blockDeviceFsTypes(readFileSync('/proc/filesystems', 'utf8'));
@@ -211,13 +168,11 @@ describe('host disks on this host, against df', { skip: loopDiskSkip() }, () => 
           `reader ${readIndex}: the agent's disks ${listed}, df's ${JSON.stringify(dfDisksBefore)} then ${JSON.stringify(dfDisksAfter)}`,
         );
         const blockBytes = 4096;
-        for (const [index, target] of targets.entries())
-          assertLikeDf(
-            read.disks.find((usage) => usage.mount === target),
-            before[index]!,
-            after[index]!,
-            blockBytes,
-          );
+        for (const [index, target] of targets.entries()) {
+          const usage = read.disks.find((disk) => disk.mount === target);
+          assert.ok(usage, `${target} not among the agent's disks`);
+          assertLikeDf(usage, before[index]!, after[index]!, blockBytes);
+        }
         const loop = read.disks.find((usage) => usage.mount === disk.mount)!;
         // 10 % reserved: df's percent (of used + available) is above used ÷ size.
         assert.ok(loop.usedBytes + loop.availableBytes < loop.sizeBytes * 0.92, JSON.stringify(loop));
