@@ -18,8 +18,8 @@ import type Docker from 'dockerode';
 import { baseImageSkip, buildBaseImage } from '../harness/base-image.js';
 import { type Dockerd, dockerSkip, HARNESS_LABEL, sharedDockerd } from '../harness/dockerd.js';
 import { ES_VERSIONS, type EsStandin, loadFixture, startEsStandin } from '../harness/es-standin.js';
-import { assertLikeDf, df, loopDiskSkip, makeLoopDisk, ownedProcRoot } from '../harness/host-disks.js';
 import { repoRoot, sharedSkip } from '../harness/fixtures.js';
+import { assertLikeDf, df, loopDiskSkip, makeLoopDisk, ownedProcRoot } from '../harness/host-disks.js';
 
 const skip = dockerSkip() ?? baseImageSkip() ?? sharedSkip();
 
