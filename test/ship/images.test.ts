@@ -3,7 +3,8 @@
  * a Node base image made on this machine (test/harness/base-image.ts: no registry is reachable), then run
  * the way docker/README.md says. es-collector polls the ES stand-in and turns healthy as a non-root
  * user; container-collector, with the host's Docker socket, /sys/fs/cgroup and /proc mounted read-only
- * under /host, measures a `--cpus 0.5` sibling running `yes` at half a core.
+ * under /host, measures a `--cpus 0.5` sibling running `yes` at half a core, and, with the flags
+ * docker/README.md gives for it, the host's disks as df on the host shows them.
  *
  * The build stage's `npm ci` fetches from the npm registry (run with host networking: the private daemon
  * has no bridge). Everything the built images talk to is on loopback or a unix socket.
