@@ -20,7 +20,14 @@ import { baseImageSkip, buildBaseImage } from '../harness/base-image.js';
 import { type Dockerd, dockerSkip, HARNESS_LABEL, sharedDockerd } from '../harness/dockerd.js';
 import { ES_VERSIONS, type EsStandin, loadFixture, startEsStandin } from '../harness/es-standin.js';
 import { repoRoot, sharedSkip } from '../harness/fixtures.js';
-import { assertLikeDf, df, loopDiskSkip, makeLoopDisk, ownedProcRoot } from '../harness/host-disks.js';
+import {
+  assertLikeDf,
+  type DfRow,
+  df,
+  loopDiskSkip,
+  makeLoopDisk,
+  ownedProcRoot,
+} from '../harness/host-disks.js';
 
 const skip = dockerSkip() ?? baseImageSkip() ?? sharedSkip();
 
@@ -192,26 +199,33 @@ describe('docker images', { skip }, () => {
     // whose PID 1 the test started in the host's mount namespace, as a real host's init is.
     const proc = await ownedProcRoot();
     try {
-      const once = (extra: Docker.HostConfig) =>
-        runToExit(docker, {
-          Image: CONTAINER_IMAGE,
-          Cmd: ['--host-name', HOST, '--once', '--output', 'stdout'],
-          HostConfig: containerCollectorHostConfig(dockerd, { procRoot: proc.path, ...extra }),
-        });
+      const once = (extra: Docker.HostConfig, whileStopped?: () => void) =>
+        runToExit(
+          docker,
+          {
+            Image: CONTAINER_IMAGE,
+            Cmd: ['--host-name', HOST, '--once', '--output', 'stdout'],
+            HostConfig: containerCollectorHostConfig(dockerd, { procRoot: proc.path, ...extra }),
+          },
+          whileStopped,
+        );
       const targets = [disk.mount, '/'];
       const loopName = disk.mount
         .slice(1)
         .replaceAll('/', '_')
         .replace(/[^A-Za-z0-9_-]/g, '_');
-      // `/` of a shared machine is written to by everyone (other tests, builds, this very container's
-      // layer): its used space may rise and fall back between df's two reads, which no bracket
-      // holds. The figures must match df in one of three runs; the loop disk, which nobody writes
+      // `/` of a shared machine is written to by everyone (other tests, builds): its used space may
+      // rise and fall back between df's two reads, which no bracket holds. The figures must match df in one of three runs; the loop disk, which nobody writes
       // to, matches in every run.
       const misses: string[] = [];
       for (let attempt = 1; attempt <= 3; attempt++) {
         const before = df(targets);
-        const run = await once({ CapAdd: ['SYS_PTRACE'], SecurityOpt: ['apparmor=unconfined'] });
-        const after = df(targets);
+        // df again while the agent's container (its layer and log, on `/` here) still exists, as it
+        // did when the agent measured.
+        let after: DfRow[] = [];
+        const run = await once({ CapAdd: ['SYS_PTRACE'], SecurityOpt: ['apparmor=unconfined'] }, () => {
+          after = df(targets);
+        });
         assert.equal(run.code, 0, `exit code; stderr:\n${run.stderr.slice(-3000)}`);
         const diskLines = run.stdout.split('\n').filter((line) => line.includes('.host.disk.'));
         console.log(`host disks from the image:\n${diskLines.join('\n')}`);
@@ -362,7 +376,12 @@ interface Run {
   stderr: string;
 }
 
-async function runToExit(docker: Docker, options: Docker.ContainerCreateOptions): Promise<Run> {
+/** `whileStopped`: called once the container has exited, before it (its layer, its log) is removed. */
+async function runToExit(
+  docker: Docker,
+  options: Docker.ContainerCreateOptions,
+  whileStopped?: () => void,
+): Promise<Run> {
   const container = await docker.createContainer({
     ...options,
     Labels: { ...options.Labels, [HARNESS_LABEL]: '1' },
@@ -374,6 +393,7 @@ async function runToExit(docker: Docker, options: Docker.ContainerCreateOptions)
     });
     const { StatusCode } = (await Promise.race([container.wait(), timeout])) as { StatusCode: number };
     const logs = demux((await container.logs({ stdout: true, stderr: true })) as Buffer);
+    whileStopped?.();
     return { code: StatusCode, ...logs };
   } finally {
     await container.remove({ force: true }).catch(() => {});
