@@ -41,6 +41,26 @@ export function df(mounts: readonly string[]): DfRow[] {
   });
 }
 
+/**
+ * df's readings of one mount taken over a while, as the two rows that bound every figure: the
+ * least used (and most available) and the most used (and least available). A disk others write to
+ * and delete from moves both ways within seconds, so two reads around a slow reader bracket nothing.
+ */
+export function dfRange(readings: readonly DfRow[]): [low: DfRow, high: DfRow] {
+  const pick = (choose: (...values: number[]) => number, figure: keyof Omit<DfRow, 'target'>) =>
+    choose(...readings.map((row) => row[figure]));
+  const row = (less: typeof Math.min, more: typeof Math.max): DfRow => ({
+    target: readings[0]!.target,
+    sizeBytes: pick(less, 'sizeBytes'),
+    usedBytes: pick(less, 'usedBytes'),
+    availableBytes: pick(more, 'availableBytes'),
+    inodesTotal: pick(less, 'inodesTotal'),
+    inodesUsed: pick(less, 'inodesUsed'),
+    inodesAvailable: pick(more, 'inodesAvailable'),
+  });
+  return [row(Math.min, Math.max), row(Math.max, Math.min)];
+}
+
 /** df's Use%: used of used + available, rounded up. */
 export function dfPercent(used: number, available: number): number {
   return used + available === 0 ? 0 : Math.ceil((100 * used) / (used + available));

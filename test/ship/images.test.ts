@@ -24,6 +24,7 @@ import {
   assertLikeDf,
   type DfRow,
   df,
+  dfRange,
   loopDiskSkip,
   makeLoopDisk,
   ownedProcRoot,
@@ -214,18 +215,22 @@ describe('docker images', { skip }, () => {
         .slice(1)
         .replaceAll('/', '_')
         .replace(/[^A-Za-z0-9_-]/g, '_');
-      // `/` of a shared machine is written to by everyone (other tests, builds): its used space may
-      // rise and fall back between df's two reads, which no bracket holds. The figures must match df in one of three runs; the loop disk, which nobody writes
-      // to, matches in every run.
+      // `/` of a shared machine is written to by everyone (other tests, builds): a moment of it the
+      // sampling misses can still fall outside. It must match df in one of three runs; the loop disk,
+      // which nobody writes to, in every run.
       const misses: string[] = [];
       for (let attempt = 1; attempt <= 3; attempt++) {
-        const before = df(targets);
-        // df again while the agent's container (its layer and log, on `/` here) still exists, as it
-        // did when the agent measured.
-        let after: DfRow[] = [];
+        // df every 50 ms from before the agent starts until its stopped container (its layer and
+        // log, on `/` here) is removed: the figures the agent read lie within what df saw meanwhile.
+        const readings: DfRow[][] = [df(targets)];
+        const sampler = setInterval(() => readings.push(df(targets)), 50);
         const run = await once({ CapAdd: ['SYS_PTRACE'], SecurityOpt: ['apparmor=unconfined'] }, () => {
-          after = df(targets);
+          clearInterval(sampler);
+          readings.push(df(targets));
         });
+        const [before, after] = [0, 1].map((which) =>
+          targets.map((_, index) => dfRange(readings.map((reading) => reading[index]!))[which]!),
+        ) as [DfRow[], DfRow[]];
         assert.equal(run.code, 0, `exit code; stderr:\n${run.stderr.slice(-3000)}`);
         const diskLines = run.stdout.split('\n').filter((line) => line.includes('.host.disk.'));
         console.log(`host disks from the image:\n${diskLines.join('\n')}`);
