@@ -8,6 +8,9 @@ const KERNEL_FILESYSTEMS = new Set([
   0x62656572, // sysfs
 ]);
 
+/** Below this, a pseudo-file's first read is all of it (see `readWhole`). */
+const SURELY_WHOLE_BYTES = 2048;
+
 /** Errors of a kept-open file whose object went away (a removed cgroup, an exited process). */
 const STALE = new Set(['ENODEV', 'ESRCH', 'ESTALE', 'EBADF', 'EINVAL']);
 
@@ -115,8 +118,13 @@ export class PseudoFiles {
   }
 
   /**
-   * Reads from offset 0 to the end. A pseudo-file's read fills the buffer until its text ends, so a
-   * read shorter than the room left is the end (no second read to see 0); a full buffer grows.
+   * Reads from offset 0 to the end. A file made by one `show` (nearly every cgroup file, sysfs
+   * attributes) comes whole in the first read. A multi-record seq_file (`/proc/<pid>/net/dev`,
+   * mountinfo) gives at most about one page (4 KiB) per read, whole records only, so a read of
+   * `SURELY_WHOLE_BYTES` or more may have more behind it and is followed by another until one
+   * returns 0. Below that the first read is the whole file, since no record is that long: the
+   * confirming read is skipped because at an offset past 0 the kernel regenerates the file from
+   * the start to find its place, doubling the cost of the small files that are most of a cycle.
    */
   private readWhole(fd: number): string {
     let length = 0;
@@ -124,7 +132,8 @@ export class PseudoFiles {
       const room = this.scratch.length - length;
       const read = readSync(fd, this.scratch, length, room, length);
       length += read;
-      if (read < room) break;
+      if (read === 0 || (read < room && length < SURELY_WHOLE_BYTES)) break;
+      if (read < room) continue;
       const larger = Buffer.allocUnsafeSlow(this.scratch.length * 2);
       this.scratch.copy(larger, 0, 0, length);
       this.scratch = larger;

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -101,6 +102,19 @@ test('a limit file is reused for its time, read afresh otherwise, and proves not
     assert.throws(() => readCgroupFiles(files, dir, ['pids.current', 'pids.max'], rule), CgroupUnreadable);
   } finally {
     await rmdir(dir).catch(() => {});
+    files.closeAll();
+  }
+});
+
+test('a multi-record seq_file is read whole, not only its first page (net/dev of a host with many veths)', () => {
+  // /proc/kallsyms is a seq_file like /proc/net/dev, megabytes long and stable between two reads.
+  const files = new PseudoFiles();
+  try {
+    const text = files.read('/proc/kallsyms');
+    assert.ok(text.length > 100_000, `kallsyms read as ${text.length} bytes`);
+    assert.equal(text, readFileSync('/proc/kallsyms', 'latin1'));
+    assert.equal(files.read('/proc/kallsyms'), text, 'again, through the kept descriptor');
+  } finally {
     files.closeAll();
   }
 });
