@@ -15,6 +15,7 @@ const definition: AgentDefinition<{
   version: '0.0.0-test',
   description: 'Test agent: emits a sequence number per cycle.',
   defaultPrefix: 'test',
+  essentialSeries: ['tick.*.seq'],
   options: {
     jobs: { describe: 'number of jobs', parse: parsers.integer({ min: 1, max: 100 }), default: 1 },
     lines: { describe: 'extra series per cycle', parse: parsers.integer({ min: 0 }), default: 0 },

@@ -62,6 +62,10 @@ const COMMON_BAD: Record<keyof typeof commonOptions, Bad> = {
   shutdownGrace: same('soon'),
   selfMetrics: same('maybe'),
   logLevel: same('loud'),
+  logFormat: same('xml'),
+  include: same('a.{b', ['a.{b']),
+  exclude: same('a..b', ['a..b']),
+  profile: same('tiny'),
 };
 const listOfNonEmpty: Bad = {
   flag: '  ',

@@ -1,4 +1,4 @@
-import { type Cycle, DistinctNames, LineBatch, type SegmentSanitizer } from '@stoker/shared';
+import { type Cycle, DistinctNames, LineBatch, ProblemLog, type SegmentSanitizer } from '@stoker/shared';
 import pino, { type Logger } from 'pino';
 
 export interface RecordingCycle extends Cycle {
@@ -45,6 +45,7 @@ export function recordingCycle(
     timestampSec,
     once: options.once ?? false,
     log,
+    problems: new ProblemLog(log),
     emit(segments, value) {
       names.add(segments, value);
       recorded.push({ segments: [...segments], value });

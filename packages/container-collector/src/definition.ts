@@ -5,6 +5,7 @@ import { detectLayout } from './cgroup/locate.js';
 import { ContainerCollector } from './collector.js';
 import { ContainerDiscovery } from './docker/discovery.js';
 import { ContainerLifecycle } from './docker/lifecycle.js';
+import { CONTAINERS_ESSENTIAL_SERIES } from './essential-series.js';
 import { NAMING_SCHEMES } from './naming/index.js';
 import { containerOptions } from './options.js';
 
@@ -18,6 +19,7 @@ export const containerCollector: AgentDefinition<typeof containerOptions> = {
   defaultPrefix: (config) => NAMING_SCHEMES[config.naming].defaultPrefix,
   // Under --naming pyadvisor, `containers`: a `pycadvisor.container-collector.*` would pass for a task.
   selfMetricsPrefix: (config) => NAMING_SCHEMES[config.naming].selfMetricsPrefix,
+  essentialSeries: CONTAINERS_ESSENTIAL_SERIES,
   options: containerOptions,
   async create(config, { log }): Promise<Agent> {
     // Checked here, not by the parser: the path is the host's as mounted where the agent runs (the

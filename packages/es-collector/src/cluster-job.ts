@@ -5,6 +5,7 @@ import {
   type Cycle,
   type Job,
   type SegmentSanitizer,
+  type SeriesBudget,
   sanitizeSegment,
 } from '@stoker/shared';
 import { type BodyReader, EsRequestError, type EsResponse } from './client.js';
@@ -88,6 +89,7 @@ export class ClusterJob implements Job {
   readonly intervalMs: number;
   readonly timeoutMs: number;
   readonly sanitize?: SegmentSanitizer;
+  readonly series: SeriesBudget;
   private readonly naming: NamingScheme;
   private readonly tracker = new CounterTracker();
   private root?: { info: RootInfo; fetchedAtMs: number };
@@ -107,6 +109,7 @@ export class ClusterJob implements Job {
   ) {
     this.name = target.id;
     this.intervalMs = target.intervalMs;
+    this.series = target.series;
     // A cycle must end before the next one is due.
     this.timeoutMs = target.intervalMs;
     this.naming = NAMING_SCHEMES[target.naming];
@@ -288,15 +291,19 @@ export class ClusterJob implements Job {
       },
     };
 
-    // One line per cycle, whatever failed: a dead cluster throws (the runtime logs it and counts a
-    // failed cycle), a partly failing one is a warning and still a successful cycle.
+    // A dead cluster throws: the runtime reports the job's failure (when it starts, changes, ends).
+    // A partly failing one is a successful cycle whose failing requests are reported one by one, so
+    // an API answering 404 all day is a line when it starts and one every ten minutes, not 8,640.
     const summary = failures.map((failure) => `${failure.step}: ${failure.reason}`).join(' | ');
     if (!up) throw new Error(`cluster ${cluster}: down (collector.up 0): ${summary || 'no API answered'}`);
-    if (failures.length > 0) {
-      cycle.log.warn(
-        { cluster, failures },
-        `cluster ${cluster}: ${failures.length} of ${attempted.size} requests failed: ${summary}`,
-      );
+    const scope = `cluster ${cluster}: `;
+    const seen = new Set<string>();
+    for (const [step, failed] of attempted) {
+      const key = `${scope}${step}`;
+      seen.add(key);
+      const reason = failed ? failures.findLast((failure) => failure.step === step)?.reason : undefined;
+      cycle.problems.report(key, reason, { cluster, step });
     }
+    cycle.problems.okAllBut(scope, seen);
   }
 }

@@ -2,6 +2,7 @@ import { type Agent, type AgentDefinition, packageVersion } from '@stoker/shared
 import pLimit from 'p-limit';
 import { EsClient } from './client.js';
 import { ClusterJob, ClusterNames } from './cluster-job.js';
+import { ES_ESSENTIAL_SERIES } from './essential-series.js';
 import { esOptions } from './options.js';
 import { resolveTargets } from './targets.js';
 
@@ -14,6 +15,7 @@ export const esCollector: AgentDefinition<typeof esOptions> = {
   description:
     'Polls Elasticsearch / OpenSearch clusters (health, cluster stats, node stats, index stats, pending tasks) and sends the metrics to Graphite.',
   defaultPrefix: 'es',
+  essentialSeries: ES_ESSENTIAL_SERIES,
   options: esOptions,
   create(config, { log, env }): Agent {
     const targets = resolveTargets(config, { env });

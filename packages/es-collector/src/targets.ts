@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { type CommonConfig, ConfigError, type ConfigOf, kebab } from '@stoker/shared';
+import { type CommonConfig, ConfigError, type ConfigOf, kebab, type SeriesBudget } from '@stoker/shared';
 import type { EsAuth, EsTls } from './client.js';
 import type { ApiName } from './collectors/api.js';
 import { DEFAULT_INDEX_SELECTION, type IndexSelectionOptions } from './index-selection.js';
@@ -28,6 +28,8 @@ export interface ClusterTarget {
   indices: IndexSelectionOptions;
   healthLevelIndices: boolean;
   maxResponseBytes: number;
+  /** `--profile`, `--include`, `--exclude` as this cluster has them. */
+  series: SeriesBudget;
 }
 
 export type EsConfig = CommonConfig & ConfigOf<EsOptions>;
@@ -223,5 +225,6 @@ function resolveTarget(
     },
     healthLevelIndices: settings.healthLevelIndices ?? defaults.healthLevelIndices,
     maxResponseBytes: settings.maxResponseSize,
+    series: { profile: settings.profile, include: settings.include, exclude: settings.exclude },
   };
 }

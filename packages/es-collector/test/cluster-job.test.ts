@@ -32,6 +32,7 @@ function target(seeds: string[], overrides: Partial<ClusterTarget> = {}): Cluste
     indices: DEFAULT_INDEX_SELECTION,
     healthLevelIndices: false,
     maxResponseBytes: 64 * 1024 * 1024,
+    series: { profile: 'full', include: [], exclude: [] },
     ...overrides,
   };
 }

@@ -11,7 +11,7 @@ test('secrets never reach a log line, wherever they sit in the logged object', (
       done();
     },
   });
-  const log = createLogger({ name: 'test', level: 'info', pretty: false, destination });
+  const log = createLogger({ name: 'test', level: 'info', format: 'json', destination });
   log.info(
     {
       password: 'pw-1',

@@ -1,4 +1,5 @@
 import { type LeafName, LeafNames } from './leaf-names.js';
+import type { NameFilter, NameFilterState } from './name-filter.js';
 import { type SegmentSanitizer, sanitizeSegment, tellApart } from './segments.js';
 
 /** One raw segment of a cycle's names, with the segment it was given and the raw segments below it. */
@@ -9,6 +10,8 @@ interface NameNode {
   children: Map<string, NameNode> | undefined;
   /** The samples of a group whose head is this node (see `DistinctNames.group`). */
   group: LeafGroup | undefined;
+  /** Where the series budget stands after this node's name (see `NameFilter`), once named. */
+  filterState: NameFilterState | undefined;
 }
 
 /**
@@ -45,6 +48,8 @@ export class DistinctNames {
   constructor(
     private readonly sanitize: SegmentSanitizer = sanitizeSegment,
     private readonly leafNames = new LeafNames(sanitize),
+    /** The series budget: samples whose final name it leaves out are never handed on. */
+    private readonly filter?: NameFilter,
   ) {}
 
   /** Records one sample: raw segments (as for `Cycle.emit`) and its value. */
@@ -96,13 +101,19 @@ export class DistinctNames {
     while (this.cursor < this.order.length && budget > 0) {
       const entry = this.order[this.cursor]!;
       const value = this.values[this.cursor];
+      const state = this.filter ? this.filterState(entry, this.filter) : undefined;
       if (value === GROUP) {
         const head = Buffer.from(entry.parent ? `${dottedName(entry)}.` : '', 'latin1');
         const { runs } = entry.group!;
         while (this.runCursor < runs.length && budget > 0) {
           const { leaves, values } = runs[this.runCursor]!;
           const end = Math.min(leaves.length, this.leafCursor + budget);
-          for (let i = this.leafCursor; i < end; i++) emit(head, values[i], leaves[i]!.bytes);
+          if (state) {
+            for (let i = this.leafCursor; i < end; i++) {
+              const leaf = leaves[i]!;
+              if (state.leaf(leaf).keep) emit(head, values[i], leaf.bytes);
+            }
+          } else for (let i = this.leafCursor; i < end; i++) emit(head, values[i], leaves[i]!.bytes);
           budget -= end - this.leafCursor;
           this.leafCursor = end;
           if (end < leaves.length) break;
@@ -112,12 +123,19 @@ export class DistinctNames {
         if (this.runCursor < runs.length) break;
         this.runCursor = 0;
       } else {
-        emit(dottedName(entry), value);
+        if (!state || state.keep) emit(dottedName(entry), value);
         budget--;
       }
       this.cursor++;
     }
     return this.cursor >= this.order.length;
+  }
+
+  /** The budget's state after a (named) node's name, found from its parent's. */
+  private filterState(node: NameNode, filter: NameFilter): NameFilterState {
+    if (!node.filterState)
+      node.filterState = node.parent ? this.filterState(node.parent, filter).next(node.safe) : filter.start;
+    return node.filterState;
   }
 
   /** Names every raw segment of the cycle (group heads included), once, before the first sample goes out. */
@@ -143,7 +161,7 @@ export type NamedSample = (name: Buffer | string, value: unknown, leaf?: Buffer)
 const GROUP = Symbol('group');
 
 function newNode(raw: string, parent: NameNode | undefined): NameNode {
-  return { raw, parent, safe: '', children: undefined, group: undefined };
+  return { raw, parent, safe: '', children: undefined, group: undefined, filterState: undefined };
 }
 
 function dottedName(node: NameNode): string {

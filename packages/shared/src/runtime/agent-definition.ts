@@ -18,6 +18,11 @@ export interface AgentDefinition<S extends OptionSpecs> {
    * whose dashboards would take them for data); undefined: the agent's prefix.
    */
   selfMetricsPrefix?: (config: CommonConfig & ConfigOf<S>) => string | undefined;
+  /**
+   * The `essential` profile: globs of the names below the prefix that the shipped dashboards read
+   * (everything else is left out under `--profile essential`).
+   */
+  essentialSeries: readonly string[];
   /** The agent's own options, beside the common ones. */
   options: S;
   /** Builds the agent's jobs; may throw ConfigError for cross-field problems (exit code 2). */

@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
 import type { LeafGroup } from '../carbon/distinct-names.js';
 import type { SegmentSanitizer } from '../carbon/segments.js';
+import type { SeriesProfile } from './options.js';
+import type { ProblemLog } from './problem-log.js';
 
 /**
  * What a collector sees of one collection cycle. Everything a job emits is turned into carbon lines
@@ -22,6 +24,11 @@ export interface Cycle {
   /** True under `--once`: a job that derives rates takes its own second sample. */
   readonly once: boolean;
   readonly log: Logger;
+  /**
+   * Where a problem that may recur every cycle (an API failing, a file unreadable) is reported, so it
+   * is logged when it starts, changes and ends, not once per cycle. Shared by every job of the agent.
+   */
+  readonly problems: ProblemLog;
   /**
    * One sample: raw name segments after the prefix and a number or boolean. Each segment is
    * sanitised, and raw segments that sanitise alike within one scope in this cycle (`data.1`,
@@ -45,6 +52,8 @@ export interface Job {
   readonly timeoutMs: number;
   /** Naming scheme's sanitiser for this job's segments (default: `[A-Za-z0-9_-]`). */
   readonly sanitize?: SegmentSanitizer;
+  /** This job's series budget when it has its own (an es-collector `clusters:` entry); else the agent's. */
+  readonly series?: SeriesBudget;
   /** Throwing marks the cycle failed (logged, counted); emitted samples are still sent. */
   run(cycle: Cycle): Promise<void>;
 }
@@ -54,4 +63,11 @@ export interface Agent {
   /** Agent-specific part of GET /status (never secrets). */
   status?(): unknown;
   close?(): Promise<void>;
+}
+
+/** Which series a job sends (`--profile`, `--include`, `--exclude`). */
+export interface SeriesBudget {
+  profile: SeriesProfile;
+  include: readonly string[];
+  exclude: readonly string[];
 }

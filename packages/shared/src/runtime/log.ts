@@ -1,4 +1,4 @@
-import pino, { type DestinationStream, type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 import pretty from 'pino-pretty';
 
 /** Keys whose values never reach a log line, wherever they appear in the logged object. */
@@ -17,32 +17,39 @@ export const REDACTED_KEYS = [
 
 const redactPaths = REDACTED_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`, `headers.${key}`]);
 
-/** JSON lines for machines; coloured single lines when a person watches a terminal. */
+export type LogFormat = 'text' | 'json';
+
+/**
+ * JSON lines for machines (a Mesos sandbox, a log shipper), one readable line per event for a person
+ * (`--log-format`; by default text when stderr is a terminal). Both carry ISO 8601 times.
+ */
 export function createLogger(options: {
   name: string;
   level: string;
-  pretty?: boolean;
+  format?: LogFormat | undefined;
   /** Where lines go instead of stderr (tests). */
   destination?: DestinationStream;
 }): Logger {
-  const base = {
+  const terminal = process.stderr.isTTY === true;
+  const format = options.format ?? (terminal ? 'text' : 'json');
+  const base: LoggerOptions = {
     name: options.name,
     level: options.level,
     redact: { paths: redactPaths, censor: '[redacted]' },
+    ...(format === 'json' ? { timestamp: pino.stdTimeFunctions.isoTime } : {}),
   };
-  const usePretty = options.pretty ?? (process.stderr.isTTY === true && process.env.NO_COLOR === undefined);
   // Logs go to stderr so that `--output stdout` prints nothing but carbon lines.
-  const destination = options.destination
-    ? options.destination
-    : usePretty
-      ? pretty({
-          destination: 2,
-          colorize: true,
-          translateTime: 'SYS:HH:MM:ss.l',
-          ignore: 'pid,hostname',
-          sync: true,
-        })
-      : pino.destination({ dest: 2, sync: true });
+  const text = () =>
+    pretty({
+      destination: options.destination ?? 2,
+      colorize: terminal && options.destination === undefined && process.env.NO_COLOR === undefined,
+      translateTime: "SYS:yyyy-mm-dd'T'HH:MM:ss.lo",
+      ignore: 'pid,hostname,name',
+      singleLine: true,
+      sync: true,
+    });
+  const destination =
+    format === 'text' ? text() : (options.destination ?? pino.destination({ dest: 2, sync: true }));
   return pino(base, destination);
 }
 

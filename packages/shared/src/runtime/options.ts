@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { splitGlobs } from '../carbon/name-filter.js';
 import { tagProblem } from '../carbon/tags.js';
 import { type ConfigOf, option as opt } from './option-spec.js';
 import { InvalidValue, parsers } from './parsers.js';
@@ -6,6 +7,16 @@ import { InvalidValue, parsers } from './parsers.js';
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const tags = parsers.keyValues();
+
+const globs = (raw: unknown): string[] => {
+  const parsed = splitGlobs(raw);
+  if (!Array.isArray(parsed)) throw new InvalidValue(parsed.problem);
+  return parsed;
+};
+
+/** The series budgets every agent offers: `full` sends everything, `essential` what the dashboards read. */
+export const SERIES_PROFILES = ['full', 'essential'] as const;
+export type SeriesProfile = (typeof SERIES_PROFILES)[number];
 
 /** Options every agent has; an agent adds its own beside them. */
 export const commonOptions = {
@@ -49,6 +60,30 @@ export const commonOptions = {
     },
     default: {},
     array: true,
+  }),
+  include: opt({
+    describe:
+      'send only series whose final name (prefix included, tags not) matches one of these globs, besides those of the profile (repeatable; Graphite globs: `*` within a segment, `{a,b}`, `[0-9]`, and `**` any number of segments). Decided before a line is written, so a left-out series costs no line.',
+    parse: globs,
+    default: [],
+    defaultText: 'all (as the profile)',
+    array: true,
+    perCluster: true,
+  }),
+  exclude: opt({
+    describe:
+      'never send series whose final name matches one of these globs, whatever includes them (repeatable)',
+    parse: globs,
+    default: [],
+    array: true,
+    perCluster: true,
+  }),
+  profile: opt({
+    describe:
+      '`full`: every series; `essential`: only those the shipped Grafana dashboards read (see "Series budget" below), plus `--include`',
+    parse: parsers.oneOf(SERIES_PROFILES),
+    default: 'full',
+    perCluster: true,
   }),
   interval: opt({
     describe: 'collection interval; timestamps are aligned down to it',
@@ -117,9 +152,15 @@ export const commonOptions = {
     default: true,
   }),
   logLevel: opt({
-    describe: '`fatal` … `trace`, `silent`',
+    describe: '`fatal` … `trace` (`trace`: every HTTP request with its duration), `silent`',
     parse: parsers.oneOf(LOG_LEVELS),
     default: 'info',
+  }),
+  logFormat: opt({
+    describe:
+      '`text`: one readable line per event with an ISO time; `json`: one JSON object per line (`time` in ISO 8601), for log shippers',
+    parse: parsers.oneOf(['text', 'json'] as const),
+    defaultText: '`text` on a terminal, else `json`',
   }),
 };
 

@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import { DistinctNames } from '../carbon/distinct-names.js';
 import { LeafNames } from '../carbon/leaf-names.js';
-import { alignTimestamp, type DropReason, LineBatch } from '../carbon/lines.js';
+import { alignTimestamp, type DropReason, LineBatch, toMetricValue } from '../carbon/lines.js';
+import { NameFilter } from '../carbon/name-filter.js';
 import { parsePrefix } from '../carbon/segments.js';
 import { CarbonSender } from '../carbon/sender.js';
 import { SpoolInUseError } from '../carbon/spool-lock.js';
@@ -10,10 +11,11 @@ import type { AgentDefinition } from './agent-definition.js';
 import { ConfigError, loadConfig } from './config.js';
 import { EventLoopWatch } from './event-loop-watch.js';
 import { type Health, startHttpEndpoint } from './http.js';
-import type { Agent, Cycle, Job } from './job.js';
+import type { Agent, Cycle, Job, SeriesBudget } from './job.js';
 import { createLogger } from './log.js';
 import type { ConfigOf, OptionSpecs } from './option-spec.js';
 import { type CommonConfig, commonOptions } from './options.js';
+import { ProblemLog } from './problem-log.js';
 import { abortedForShutdown, Scheduler } from './scheduler.js';
 import { selfMetrics } from './self-metrics.js';
 
@@ -29,6 +31,8 @@ export interface JobState {
   last_error?: string;
   last_success?: string;
   consecutive_failures: number;
+  /** Lines the last cycle sent: the series this job costs in whisper. */
+  series_sent?: number;
 }
 
 /**
@@ -59,7 +63,7 @@ export async function runAgent<S extends OptionSpecs>(
   } catch (error) {
     return configFailure(definition.name, error);
   }
-  const log = createLogger({ name: definition.name, level: config.logLevel });
+  const log = createLogger({ name: definition.name, level: config.logLevel, format: config.logFormat });
   if (unknownEnv.length > 0) {
     // A warning, not exit 2 as for an unknown flag or file key: the environment is shared with other
     // programs (scripts, test runners, settings shared by both agents) that may use the prefix too.
@@ -117,6 +121,9 @@ class Runtime<S extends OptionSpecs> {
   private readonly states = new Map<string, JobState>();
   /** Each job's leaf names (see `Cycle.group`), kept for the life of the process. */
   private readonly leafNames = new Map<Job, LeafNames>();
+  /** Each job's series budget (undefined: every series), built once. */
+  private readonly filters = new Map<Job, NameFilter | undefined>();
+  private readonly problems: ProblemLog;
   private readonly schedulers: Scheduler[] = [];
   private readonly dropped: Record<DropReason, number> = { non_finite: 0, too_long: 0 };
   private readonly startedAtMs = Date.now();
@@ -129,6 +136,7 @@ class Runtime<S extends OptionSpecs> {
     private readonly agent: Agent,
     private readonly log: Logger,
   ) {
+    this.problems = new ProblemLog(log);
     this.prefix = parsePrefix(config.prefix);
     this.selfPrefix = parsePrefix(definition.selfMetricsPrefix?.(config) ?? config.prefix);
     this.tags = tagSuffix(config.tag);
@@ -186,7 +194,9 @@ class Runtime<S extends OptionSpecs> {
         onSkip: () => {
           const state = this.states.get(job.name);
           if (state) state.skipped_ticks++;
-          log.warn({ job: job.name }, 'previous cycle still running: tick skipped');
+          this.problems.fail(`job ${job.name}`, 'previous cycle still running: tick skipped', {
+            job: job.name,
+          });
         },
       });
       this.schedulers.push(scheduler);
@@ -250,7 +260,7 @@ class Runtime<S extends OptionSpecs> {
       leafNames = new LeafNames(job.sanitize);
       this.leafNames.set(job, leafNames);
     }
-    const names = new DistinctNames(job.sanitize, leafNames);
+    const names = new DistinctNames(job.sanitize, leafNames, this.filter(job, prefix));
     const batch = new LineBatch({
       prefix,
       timestampSec: alignTimestamp(tickAtMs, job.intervalMs),
@@ -264,6 +274,7 @@ class Runtime<S extends OptionSpecs> {
       timestampSec: alignTimestamp(tickAtMs, job.intervalMs),
       once: this.config.once,
       log: this.log.child({ job: job.name }),
+      problems: this.problems,
       emit: (segments, value) => names.add(segments, value),
       group: (head) => names.group(head),
     };
@@ -282,39 +293,75 @@ class Runtime<S extends OptionSpecs> {
     }
     // A big cycle (a million lines) goes to the sender in slices, with a turn for the socket in
     // between: the queue then holds a slice or so, not the whole cycle's bytes.
-    const addLine = (name: Buffer | string, value: unknown, leaf?: Buffer) =>
-      batch.addBytes(name, value, leaf);
+    let series = 0;
+    const notFinite: string[] = [];
+    const nameDrops = this.log.isLevelEnabled('debug');
+    const addLine = (name: Buffer | string, value: unknown, leaf?: Buffer) => {
+      if (batch.addBytes(name, value, leaf)) series++;
+      else if (nameDrops && notFinite.length < NAMED_DROPS && toMetricValue(value) === undefined)
+        notFinite.push(`${[...prefix, ''].join('.')}${name}${leaf ?? ''} (${String(value)})`);
+    };
     for (;;) {
       const done = names.drain(addLine, SLICE_LINES);
       batch.end();
       if (done) break;
       await new Promise((resolve) => setImmediate(resolve));
     }
-    this.dropped.non_finite += batch.dropped.non_finite;
+    const { non_finite } = batch.dropped;
+    if (non_finite > 0 && nameDrops) {
+      const more = non_finite > notFinite.length ? ` and ${non_finite - notFinite.length} more` : '';
+      this.log.debug(
+        { job: job.name, samples: notFinite, dropped: non_finite },
+        `${non_finite} samples not sent (not a finite number): ${notFinite.join(', ')}${more}`,
+      );
+    }
+    this.dropped.non_finite += non_finite;
     this.dropped.too_long += batch.dropped.too_long;
     if (!state) return; // the self-metrics job keeps no state of its own
     state.runs++;
     state.last_start = new Date(tickAtMs).toISOString();
     state.last_duration_ms = Math.round(performance.now() - started);
+    state.series_sent = series;
     if (failure === undefined) {
-      if (state.consecutive_failures > 0) {
-        this.log.info({ job: job.name, failed_cycles: state.consecutive_failures }, 'job recovered');
-      }
+      this.problems.ok(`job ${job.name}`, { job: job.name });
       state.last_result = 'ok';
       state.last_success = state.last_start;
       state.consecutive_failures = 0;
       delete state.last_error;
     } else {
       const message = failure instanceof Error ? failure.message : String(failure);
-      // One line when a job starts failing or its reason changes, not one per cycle for hours.
-      if (state.consecutive_failures === 0 || state.last_error !== message) {
-        this.log.warn({ job: job.name, reason: message }, 'cycle failed');
-      }
+      this.problems.fail(`job ${job.name}`, `cycle failed: ${message}`, { job: job.name });
       state.errors++;
       state.consecutive_failures++;
       state.last_result = 'error';
       state.last_error = message;
     }
+  }
+
+  /**
+   * The series budget of `job` (its own, else the agent's) for names under `prefix`, or undefined
+   * when every series is sent.
+   */
+  private filter(job: Job, prefix: readonly string[]): NameFilter | undefined {
+    if (this.filters.has(job)) return this.filters.get(job);
+    const { config, definition } = this;
+    const budget: SeriesBudget = job.series ?? config;
+    const below = (under: readonly string[], glob: string) => [...under, glob].join('.');
+    const chosen = [
+      ...(budget.profile === 'essential'
+        ? definition.essentialSeries.map((glob) => below(this.prefix, glob))
+        : []),
+      ...budget.include,
+    ];
+    // The agent's own health and series count stay unless excluded: a budget must not hide what it costs.
+    const self = below(this.selfPrefix, `${definition.name}.*.self.**`);
+    const include = chosen.length > 0 ? [...chosen, self] : [];
+    const filter =
+      include.length > 0 || budget.exclude.length > 0
+        ? new NameFilter({ include, exclude: budget.exclude, prefix })
+        : undefined;
+    this.filters.set(job, filter);
+    return filter;
   }
 
   /**
@@ -432,6 +479,9 @@ class Runtime<S extends OptionSpecs> {
 
 /** An event loop blocked this long is stuck: the agent cannot collect or send meanwhile. */
 const LOOP_STALL_MS = 5000;
+
+/** Samples not sent for want of a finite value that one cycle names in the debug log (the rest are counted). */
+const NAMED_DROPS = 5;
 
 /** Lines handed to the sender at a time when a cycle is queued (about 1 MiB). */
 const SLICE_LINES = 16_384;

@@ -34,6 +34,7 @@ export function selfMetrics(agentName: string, config: CommonConfig, source: () 
         emit(['jobs', job, 'errors_total'], state.errors);
         emit(['jobs', job, 'skipped_ticks_total'], state.skipped_ticks);
         emit(['jobs', job, 'runs_total'], state.runs);
+        emit(['jobs', job, 'series_sent'], state.series_sent);
       }
       const stats = sender.stats();
       emit(['lines_sent_total'], stats.linesSent);
