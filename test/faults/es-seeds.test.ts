@@ -136,14 +136,14 @@ describe('es-collector: seed faults over several cycles', { skip }, () => {
     // Not one log line per failed cycle: one when it starts failing, one when the reason changes
     // (429 → 503), one when it recovers.
     const logs = logLines(agent.stderr());
-    const failed = logs.filter((entry) => entry.msg === 'cycle failed');
+    const failed = logs.filter((entry) => entry.problem === 'job burst' && entry.level === 40);
     assert.ok(
       failed.length >= 2 && failed.length <= 3,
       `"cycle failed" lines:\n${failed.map((e) => e.reason).join('\n')}`,
     );
     assert.match(failed[0]!.reason, /HTTP 429/);
     assert.match(failed.at(-1)!.reason, /HTTP 503/);
-    assert.equal(logs.filter((entry) => entry.msg === 'job recovered').length, 1);
+    assert.equal(logs.filter((entry) => entry.problem === 'job burst' && entry.level === 30).length, 1);
   });
 });
 

@@ -1,7 +1,7 @@
 import { access } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CounterTracker, type Cycle, type Job } from '@stoker/shared';
+import { CounterTracker, type Cycle, type Job, type ProblemLog } from '@stoker/shared';
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { Logger } from 'pino';
 import type { MeasuredContainer } from './aggregate.js';
@@ -88,8 +88,8 @@ export class ContainerCollector implements Job {
   private readonly trackers = new Map<string, CounterTracker>();
   private readonly hostTracker = new CounterTracker();
   private readonly located = new Map<string, Located>();
-  /** `<id>\0<cause>` already logged: one line per container per cause, not one per cycle. */
-  private readonly logged = new Set<string>();
+  /** The runtime's problem log (set by each cycle): a container's trouble is logged when it starts and ends. */
+  private problems: ProblemLog | undefined;
   private readonly statuses = new Map<string, ContainerStatus>();
   private readonly hostCpus = cpus().length;
   private readonly hostMemoryBytes = totalmem();
@@ -112,6 +112,7 @@ export class ContainerCollector implements Job {
   }
 
   async run(cycle: Cycle): Promise<void> {
+    this.problems = cycle.problems;
     if (cycle.once) {
       // The first sample only seeds the counters; the second, a moment later, yields rates.
       await this.sample(cycle.signal);
@@ -233,6 +234,7 @@ export class ContainerCollector implements Job {
     } catch (error) {
       return this.measureThroughDocker(identity, error, signal);
     }
+    this.report(identity, 'cgroup', undefined);
     return this.measured(identity, raw);
   }
 
@@ -252,22 +254,18 @@ export class ContainerCollector implements Job {
         cpuLimitCores: identity.cpuLimitCores,
         hostMemoryBytes: this.hostMemoryBytes,
       });
-      this.logOnce(
+      this.report(
         identity,
-        'fallback',
-        'warn',
-        { cause },
-        'cgroup files unreadable; using Docker stats API for this container',
+        'cgroup',
+        `cgroup files unreadable (${cause}): measured through Docker's stats API`,
       );
       return this.measured(identity, raw, dockerStats);
     } catch (fallbackError) {
       if (this.options.source.containers.has(identity.id)) {
-        this.logOnce(
+        this.report(
           identity,
-          'unreadable',
-          'warn',
-          { cause, docker: (fallbackError as Error).message },
-          'container not measured',
+          'cgroup',
+          `not measured: cgroup files unreadable (${cause}), Docker's stats API failed (${(fallbackError as Error).message})`,
         );
       }
       return undefined;
@@ -291,17 +289,11 @@ export class ContainerCollector implements Job {
       try {
         interfaces = readNetDev(this.files, this.options.procRoot, identity.pid);
         status.network = 'own';
+        this.report(identity, 'network', undefined);
       } catch (error) {
         status.network = 'unreadable';
-        if (this.options.source.containers.has(identity.id)) {
-          this.logOnce(
-            identity,
-            'net',
-            'info',
-            { err: (error as Error).message },
-            'network counters unreadable',
-          );
-        }
+        if (this.options.source.containers.has(identity.id))
+          this.report(identity, 'network', `network counters unreadable (${(error as Error).message})`);
       }
     }
     this.options.lifecycle?.noteCgroupOomKills(identity.id, raw.memory.oomKills);
@@ -362,24 +354,27 @@ export class ContainerCollector implements Job {
     return status;
   }
 
-  private logOnce(
-    identity: ContainerIdentity,
-    cause: string,
-    level: 'info' | 'warn',
-    fields: Record<string, unknown>,
-    message: string,
-  ): void {
-    const key = `${identity.id}\u0000${cause}`;
-    if (this.logged.has(key)) return;
-    this.logged.add(key);
-    this.options.log[level]({ container: identity.name, id: identity.shortId, ...fields }, message);
+  /** One cycle's word on one part of a container's reading (see `ProblemLog`): a reason, or fine. */
+  private report(identity: ContainerIdentity, part: 'cgroup' | 'network', reason: string | undefined): void {
+    this.problems?.report(`${problemScope(identity.id)}${identity.name} ${part}`, reason, {
+      container: identity.name,
+      id: identity.shortId,
+    });
   }
 
   private forgetGone(present: ReadonlySet<string>): void {
     for (const id of this.located.keys()) if (!present.has(id)) this.located.delete(id);
     for (const id of this.trackers.keys()) if (!present.has(id)) this.trackers.delete(id);
-    for (const id of this.statuses.keys()) if (!present.has(id)) this.statuses.delete(id);
-    for (const key of this.logged)
-      if (!present.has(key.slice(0, key.indexOf('\u0000')))) this.logged.delete(key);
+    for (const id of this.statuses.keys()) {
+      if (present.has(id)) continue;
+      this.statuses.delete(id);
+      // A container gone is no problem ended: its problems are dropped without a "recovered" line.
+      this.problems?.forget(problemScope(id));
+    }
   }
+}
+
+/** The start of every problem key of one container (its id, so a rename does not orphan it). */
+function problemScope(id: string): string {
+  return `container ${id.slice(0, 12)} `;
 }

@@ -1,6 +1,7 @@
 import { pipeline, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { abortedForShutdown } from '@stoker/shared';
+import type { Logger } from 'pino';
 import { Agent, type Dispatcher } from 'undici';
 
 /**
@@ -33,6 +34,8 @@ export interface EsClientOptions {
   /** Refuse bodies larger than this (decompressed), so one huge answer cannot exhaust memory. */
   maxResponseBytes?: number;
   userAgent?: string;
+  /** At `trace`, every request with its duration. */
+  log?: Logger;
 }
 
 export const DEFAULT_MAX_RESPONSE_BYTES = 256 * 1024 * 1024;
@@ -160,11 +163,22 @@ export class EsClient {
         const reader = (read ?? wholeJson)() as BodyReader<T>;
         const body = await this.attempt(seed, path, signal, reader);
         this.preferred = index;
-        return { body, url, durationMs: performance.now() - began };
+        const durationMs = performance.now() - began;
+        this.options.log?.trace(
+          { url, duration_ms: Math.round(durationMs) },
+          `GET ${url}: ${durationMs.toFixed(1)} ms`,
+        );
+        return { body, url, durationMs };
       } catch (error) {
         const failure =
           error instanceof AttemptFailure ? error : new AttemptFailure(describeError(error), true, false);
-        attempts.push({ url, reason: this.redact(failure.message) });
+        const reason = this.redact(failure.message);
+        const durationMs = performance.now() - began;
+        this.options.log?.trace(
+          { url, duration_ms: Math.round(durationMs), reason },
+          `GET ${url}: failed after ${durationMs.toFixed(1)} ms: ${reason}`,
+        );
+        attempts.push({ url, reason });
         answered ||= failure.answered;
         if (!failure.tryNextSeed) break;
         // The next cycle starts with the seed after the one that failed.

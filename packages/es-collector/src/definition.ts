@@ -31,6 +31,7 @@ export const esCollector: AgentDefinition<typeof esOptions> = {
         requestTimeoutMs: target.requestTimeoutMs,
         maxResponseBytes: target.maxResponseBytes,
         userAgent: `stoker-es-collector/${VERSION}`,
+        log: log.child({ cluster: target.id }),
       });
       clients.push(client);
       log.info(

@@ -74,6 +74,8 @@ export class ContainerDiscovery {
     const connection = dockerConnection(options.docker);
     this.api = new Docker({ ...connection, timeout: options.requestTimeoutMs });
     this.eventsApi = new Docker(connection);
+    if (options.log.isLevelEnabled('trace'))
+      for (const api of [this.api, this.eventsApi]) traceRequests(api, options.log);
     this.backoffMs = options.minBackoffMs ?? 1000;
     this.state = { docker: options.docker, connected: false, containers: 0, reconnects: 0 };
   }
@@ -304,4 +306,26 @@ export class ContainerDiscovery {
       }
     });
   }
+}
+
+/** At `trace`: every Docker API request with its duration (to the answer's headers, for a stream). */
+function traceRequests(api: Docker, log: Logger): void {
+  type Dial = (
+    options: { method?: string; path?: string },
+    callback: (error: unknown, data: unknown) => void,
+  ) => void;
+  const modem = api.modem as { dial: Dial };
+  const dial = modem.dial.bind(modem);
+  modem.dial = (options, callback) => {
+    const began = performance.now();
+    dial(options, (error, data) => {
+      const durationMs = performance.now() - began;
+      const request = `${options.method ?? 'GET'} ${options.path ?? ''}`;
+      const outcome = error
+        ? `failed after ${durationMs.toFixed(1)} ms: ${(error as Error).message}`
+        : `${durationMs.toFixed(1)} ms`;
+      log.trace({ request, duration_ms: Math.round(durationMs) }, `Docker ${request}: ${outcome}`);
+      callback(error, data);
+    });
+  };
 }

@@ -20,6 +20,8 @@ export interface Link {
   reconnectNow(): void;
   /** Called by the link when it becomes ready (connected, or a write finished). */
   onReady: () => void;
+  /** Called when a connection is made, and when one fails or is lost (each retry, too). */
+  onConnection: (error?: string) => void;
   close(): Promise<void>;
 }
 
@@ -35,6 +37,7 @@ export interface TcpLinkOptions {
 export class TcpLink implements Link {
   readonly name: string;
   onReady: () => void = () => {};
+  onConnection: (error?: string) => void = () => {};
   reconnects = 0;
   lastError: string | undefined;
   private socket: Socket | undefined;
@@ -97,7 +100,7 @@ export class TcpLink implements Link {
       if (this.everConnected) this.reconnects++;
       this.everConnected = true;
       this.lastError = undefined;
-      log.info({ carbon: this.name }, 'carbon connected');
+      this.onConnection();
       this.onReady();
     });
     // Carbon never sends anything; reading keeps the socket flowing and shows a remote close at once.
@@ -113,9 +116,12 @@ export class TcpLink implements Link {
       if (this.closed) return;
       const delay = this.backoff.next();
       const reason = this.lastError ?? 'closed by peer';
-      if (wasConnected) log.warn({ carbon: this.name, reason, retryInMs: delay }, 'carbon connection lost');
-      else log.debug({ carbon: this.name, reason, retryInMs: delay }, 'carbon connect failed');
+      log.debug(
+        { carbon: this.name, reason, retryInMs: delay },
+        wasConnected ? 'carbon connection lost' : 'carbon connect failed',
+      );
       this.lastError = reason;
+      this.onConnection(reason);
       this.timer = setTimeout(() => this.connect(), delay);
       this.timer.unref();
     });
@@ -146,6 +152,7 @@ export class UdpLink implements Link {
   readonly reconnects = 0;
   lastError: string | undefined;
   onReady: () => void = () => {};
+  onConnection: (error?: string) => void = () => {};
   private readonly socket: UdpSocket;
   private writing = false;
 
@@ -196,6 +203,7 @@ export class StdoutLink implements Link {
   readonly reconnects = 0;
   readonly lastError = undefined;
   onReady: () => void = () => {};
+  onConnection: (error?: string) => void = () => {};
   private writing = false;
 
   get ready(): boolean {

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { type Link, StdoutLink, TcpLink, UdpLink } from './links.js';
+import { type LaneCounts, OutageLog } from './outage-log.js';
 import { LineQueue } from './queue.js';
 import { Spool, type SpoolStats } from './spool.js';
 import { lockSpoolDirectory, SpoolInUseError } from './spool-lock.js';
@@ -28,6 +29,8 @@ export interface SenderOptions {
     fsyncMs: number;
   };
   log: Logger;
+  /** Period of the warning that sums up dropped lines (default one minute; tests shorten it). */
+  dropSummaryMs?: number;
 }
 
 export interface SenderStats {
@@ -63,6 +66,8 @@ const CHUNK_BYTES = 64 * 1024;
  */
 class Lane {
   sent = 0;
+  pushedLines = 0;
+  spooledLines = 0;
   private pumping = false;
 
   constructor(
@@ -79,12 +84,16 @@ class Lane {
 
   /** Queues whole lines; returns how many older lines the memory queue had to drop. */
   push(chunk: Uint8Array, lines: number): number {
+    this.pushedLines += lines;
     if (this.spool) {
       // Connected, the queue keeps its live lines and only the overflow goes to disk; down, the queue
       // goes to disk first so the spool keeps the order.
       const down = !this.connected;
       const spill = down || this.queue.bytes + chunk.length > this.queue.maxBytes;
-      if (spill && (!down || this.spillQueue()) && this.spool.append(chunk, lines)) return 0;
+      if (spill && (!down || this.spillQueue()) && this.spool.append(chunk, lines)) {
+        this.spooledLines += lines;
+        return 0;
+      }
     }
     return this.queue.push(chunk, lines);
   }
@@ -103,6 +112,7 @@ class Lane {
         this.queue.unshift(taken.chunk, taken.lines);
         return false;
       }
+      this.spooledLines += taken.lines;
     }
     return true;
   }
@@ -146,6 +156,15 @@ class Lane {
     }
   }
 
+  counts(): LaneCounts {
+    return {
+      pushedLines: this.pushedLines,
+      spooledLines: this.spooledLines,
+      droppedLines: this.queue.droppedLines,
+      spoolDroppedBytes: this.spool?.droppedBytes ?? 0,
+    };
+  }
+
   /** Nothing in memory waits to be written (a spool's backlog is kept on disk for the next start). */
   get idle(): boolean {
     return this.queue.length === 0 && this.links.every((link) => link.ready || !link.connected);
@@ -162,6 +181,7 @@ export class CarbonSender {
   private closed = false;
   private readonly releaseSpool: (() => void) | undefined;
   private readonly syncTimer: NodeJS.Timeout | undefined;
+  private readonly outages: OutageLog;
 
   constructor(private readonly options: SenderOptions) {
     const { log } = options;
@@ -182,6 +202,16 @@ export class CarbonSender {
     this.lanes = laneLinks.map(
       (links) => new Lane(new LineQueue(options.queueBytes), links, this.openSpool(links)),
     );
+    this.outages = new OutageLog(log, () => this.totals(), options.dropSummaryMs);
+    for (const lane of this.lanes) {
+      for (const link of lane.links) {
+        link.onConnection = (error) => {
+          if (this.closed) return;
+          if (error === undefined) this.outages.up(link.name, lane.counts());
+          else this.outages.down(link.name, error, lane.counts());
+        };
+      }
+    }
     if (this.releaseSpool) {
       this.syncTimer = setInterval(() => {
         for (const lane of this.lanes) {
@@ -281,6 +311,7 @@ export class CarbonSender {
   async close(): Promise<number> {
     this.closed = true;
     clearInterval(this.syncTimer);
+    this.outages.close();
     let spooled = 0;
     for (const lane of this.lanes) {
       const before = lane.queue.length;
@@ -291,6 +322,20 @@ export class CarbonSender {
     this.releaseSpool?.();
     await Promise.all(this.links.map((link) => link.close()));
     return spooled;
+  }
+
+  /** Every lane's counts summed, with the queues' fill (what the drop summary reports). */
+  private totals(): LaneCounts & { queueBytes: number; queueBytesMax: number } {
+    const sum = (pick: (counts: LaneCounts) => number) =>
+      this.lanes.reduce((total, lane) => total + pick(lane.counts()), 0);
+    return {
+      pushedLines: sum((counts) => counts.pushedLines),
+      spooledLines: sum((counts) => counts.spooledLines),
+      droppedLines: sum((counts) => counts.droppedLines),
+      spoolDroppedBytes: sum((counts) => counts.spoolDroppedBytes),
+      queueBytes: this.queueBytes,
+      queueBytesMax: this.queueBytesMax,
+    };
   }
 
   stats(): SenderStats {

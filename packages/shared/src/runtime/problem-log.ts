@@ -79,9 +79,9 @@ export class ProblemLog {
       if (key.startsWith(prefix) && !reported.has(key)) this.ok(key);
   }
 
-  /** Whether `key` is failing now. */
-  failing(key: string): boolean {
-    return this.ongoing.has(key);
+  /** Forgets, without a word, every problem whose key starts with `prefix` (what it concerned is gone). */
+  forget(prefix: string): void {
+    for (const key of [...this.ongoing.keys()]) if (key.startsWith(prefix)) this.ongoing.delete(key);
   }
 }
 
