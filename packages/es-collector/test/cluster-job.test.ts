@@ -183,8 +183,37 @@ describe('cluster job against the ES stand-in', { skip }, () => {
       assert.equal(names.get('es.test.collector.errors_total'), 2);
       assert.ok(names.has('es.test.cluster.health.status'));
       assert.ok(![...names.keys()].some((name) => name.includes('.cluster.stats.')));
-      assert.equal(cycle.warnings.length, 1, 'one line for the cycle');
-      assert.match(cycle.warnings[0]!, /cluster_stats: .*HTTP 503.*pending_tasks: .*invalid JSON/);
+      assert.equal(cycle.warnings.length, 2, 'one line per failing API');
+      assert.match(cycle.warnings[0]!, /^cluster test: cluster_stats: .*HTTP 503/);
+      assert.match(cycle.warnings[1]!, /^cluster test: pending_tasks: .*invalid JSON/);
+    } finally {
+      await es.close();
+    }
+  });
+
+  test('an API answering 404 for 100 cycles logs a line when it starts and when it ends, not per cycle', async () => {
+    const es = await startEsStandin({ version: '8.4.2' });
+    es.fault('/_cluster/pending_tasks', { kind: 'status', status: 404 });
+    try {
+      const clusterJob = job(target([es.url]));
+      // The runtime keeps one problem log for the life of the agent; so does this test.
+      const first = fakeCycle();
+      const warnings = () => [first, ...later].flatMap((cycle) => cycle.warnings);
+      const later: ReturnType<typeof fakeCycle>[] = [];
+      await clusterJob.run(first);
+      for (let i = 1; i < 100; i++) {
+        const cycle = { ...fakeCycle(), problems: first.problems };
+        later.push(cycle);
+        await clusterJob.run(cycle);
+        assert.equal(byName(cycle.lines()).get('es.test.collector.errors.pending_tasks'), 1);
+      }
+      assert.equal(warnings().length, 1, warnings().join('\n'));
+      assert.match(warnings()[0]!, /^cluster test: pending_tasks: .*HTTP 404/);
+      es.fault('/_cluster/pending_tasks', undefined);
+      const recovered = { ...fakeCycle(), problems: first.problems };
+      await clusterJob.run(recovered);
+      assert.equal(byName(recovered.lines()).get('es.test.collector.errors.pending_tasks'), 0);
+      assert.ok(warnings().length <= 3, warnings().join('\n'));
     } finally {
       await es.close();
     }

@@ -119,6 +119,38 @@ describe('targets', () => {
     );
   });
 
+  test('a series budget per cluster: profile, include and exclude in an entry, else the top level', () => {
+    const entries = parseClusterEntries([
+      { name: 'lean', es: ['http://a:9200'], profile: 'essential', exclude: 'es.lean.nodes.*.breakers.**' },
+      {
+        name: 'picked',
+        es: ['http://b:9200'],
+        include: ['es.picked.cluster.health.{status,number_of_nodes}'],
+      },
+      { name: 'top', es: ['http://c:9200'] },
+    ]);
+    const targets = resolveTargets(
+      config({ clusters: entries, profile: 'full', include: [], exclude: ['es.*.indices.**'] }),
+      { env: {} },
+    );
+    assert.deepEqual(
+      targets.map((target) => target.series),
+      [
+        { profile: 'essential', include: [], exclude: ['es.lean.nodes.*.breakers.**'] },
+        {
+          profile: 'full',
+          include: ['es.picked.cluster.health.{status,number_of_nodes}'],
+          exclude: ['es.*.indices.**'],
+        },
+        { profile: 'full', include: [], exclude: ['es.*.indices.**'] },
+      ],
+    );
+    assert.throws(
+      () => parseClusterEntries([{ es: ['http://a:9200'], exclude: 'es.{a' }]),
+      invalidAt('[0].exclude'),
+    );
+  });
+
   test('problems are ConfigErrors naming the key, never the secret', () => {
     const entries = parseClusterEntries([
       { name: 'x', es: ['http://x:9200'], username: 'u', 'password-env': 'MISSING' },
