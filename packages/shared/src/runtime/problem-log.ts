@@ -87,6 +87,7 @@ export class ProblemLog {
 
 /** A duration as a person reads it in a log line. */
 export function humanDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
   if (ms < 60_000) return `${Math.round(ms / 1000)} s`;
   if (ms < 3600_000) return `${Math.round(ms / 60_000)} min`;
   return `${(ms / 3600_000).toFixed(1)} h`;
