@@ -7,7 +7,8 @@
  * variables resolved the way Grafana does it (`/metrics/find` on the variable's query, its regex, the
  * first value), is rendered through `/render?format=json` and must give at least one series with at
  * least one non-null point: graphite-web answers `200 []` for a missing metric and for a broken target
- * alike, so empty is a failure.
+ * alike, so empty is a failure. Both agents run under `--profile essential`, the smallest budget the
+ * README offers: what fills the dashboards there fills them under `full` (a superset) too.
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -367,6 +368,8 @@ describe('every dashboard panel returns data from a live pipeline', { skip }, ()
         '1s',
         '--instance',
         HOST,
+        '--profile',
+        'essential',
       ]),
       startAgent('packages/container-collector/src/cli.ts', [
         '--docker',
@@ -381,6 +384,8 @@ describe('every dashboard panel returns data from a live pipeline', { skip }, ()
         HOST,
         '--group-label',
         'es_cluster',
+        '--profile',
+        'essential',
       ]),
     );
     // Several cycles, so every rate, derivative and ratio has points.
@@ -504,6 +509,20 @@ describe('every dashboard panel returns data from a live pipeline', { skip }, ()
       `${failing.length} of ${checks.length} targets have no data:\n${report.join('\n')}`,
     );
     t.diagnostic(`${checks.length} targets of ${loadDashboards().length} dashboards checked, all with data`);
+  });
+
+  test('the essential profile leaves out what no panel reads', async () => {
+    const stored = await carbon.listMetrics();
+    const node = `es.${CLUSTER}.nodes.instance-0000000005.`;
+    assert.ok(stored.includes(`${node}jvm.mem.heap_used_in_bytes`), 'a series a panel reads is there');
+    for (const unread of [
+      `${node}jvm.threads.count`,
+      `${node}indices.indexing.index_total`,
+      `containers.${HOST}.apps.${APP}.memory.usage_bytes`,
+    ])
+      assert.ok(!stored.includes(unread), `${unread} was stored`);
+    const perNode = stored.filter((name) => name.startsWith(node)).length;
+    assert.ok(perNode < 200, `${perNode} series for one node`);
   });
 
   test('the CPU-bound task is throttled, so the throttling panels show more than zeros', async () => {
