@@ -10,6 +10,7 @@ const definition: AgentDefinition<{
   lines: { describe: string; parse: (raw: unknown) => number; default: number };
   fail: { describe: string; parse: (raw: unknown) => boolean; default: boolean; boolean: true };
   slowMs: { describe: string; parse: (raw: unknown) => number; default: number };
+  nonFinite: { describe: string; parse: (raw: unknown) => number; default: number };
 }> = {
   name: 'tick-agent',
   version: '0.0.0-test',
@@ -21,6 +22,7 @@ const definition: AgentDefinition<{
     lines: { describe: 'extra series per cycle', parse: parsers.integer({ min: 0 }), default: 0 },
     fail: { describe: 'every cycle fails', parse: parsers.boolean(), default: false, boolean: true },
     slowMs: { describe: 'each cycle takes this long', parse: parsers.integer({ min: 0 }), default: 0 },
+    nonFinite: { describe: 'series valued NaN per cycle', parse: parsers.integer({ min: 0 }), default: 0 },
   },
   create(config) {
     return {
@@ -36,6 +38,8 @@ const definition: AgentDefinition<{
             cycle.emit(['tick', `job${index}`, 'ts'], cycle.timestampSec);
             for (let line = 0; line < config.lines; line++)
               cycle.emit(['tick', `job${index}`, 'extra', line], seq);
+            for (let line = 0; line < config.nonFinite; line++)
+              cycle.emit(['tick', `job${index}`, 'nan', line], Number.NaN);
             if (config.slowMs > 0) {
               await new Promise((resolve) => setTimeout(resolve, config.slowMs));
             }

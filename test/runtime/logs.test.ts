@@ -10,6 +10,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { CarbonSender, createLogger } from '@stoker/shared';
 import { runAgentToEnd } from '../harness/agent.js';
+import { startEsStandin } from '../harness/es-standin.js';
+import { sharedSkip } from '../harness/fixtures.js';
 import { type CarbonCache, requireProgram, startCarbonCache } from '../harness/graphite.js';
 
 interface LogEntry {
@@ -89,7 +91,9 @@ describe('carbon reachability in the log', {
       assert.ok(summaries().length >= 2, `summaries while dropping: ${summaries().length}`);
       assert.ok(summaries().every((entry) => entry.dropped_lines! > 0));
 
-      // Nothing sent, nothing dropped: no summary, though carbon is still away.
+      // Nothing sent, nothing dropped: no summary, though carbon is still away (after the summary of
+      // the period in which sending stopped).
+      await sleep(2 * SUMMARY_MS);
       let before = warnings().length;
       await sleep(3 * SUMMARY_MS);
       assert.equal(warnings().length, before, 'no warning while nothing is dropped');
@@ -151,5 +155,57 @@ describe('--log-format', () => {
       /^\[\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d{4}\] WARN: job job0: cycle failed: told to fail \{.*"job":"job0".*\}$/,
     );
     assert.ok(!stderr.includes('\u001b['), 'no escape sequences');
+  });
+});
+
+describe('what debug and trace add', () => {
+  const entries = (stderr: string) =>
+    stderr
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as LogEntry & Record<string, unknown>);
+
+  test('debug names the samples not sent for want of a finite value: the first five, then a count', async () => {
+    const { code, stderr } = await runAgentToEnd('test/agents/tick-agent.ts', [
+      '--once',
+      '--output',
+      'stdout',
+      '--non-finite',
+      '8',
+      '--log-level',
+      'debug',
+    ]);
+    assert.equal(code, 0, stderr);
+    const dropped = entries(stderr).filter((entry) => /not a finite number/.test(entry.msg));
+    assert.equal(dropped.length, 1, stderr);
+    assert.equal(
+      dropped[0]!.msg,
+      '8 samples not sent (not a finite number): test.tick.job0.nan.0 (NaN), test.tick.job0.nan.1 (NaN), test.tick.job0.nan.2 (NaN), test.tick.job0.nan.3 (NaN), test.tick.job0.nan.4 (NaN) and 3 more',
+    );
+  });
+
+  test('trace shows every request to Elasticsearch with its duration', { skip: sharedSkip() }, async () => {
+    const es = await startEsStandin({ version: '8.4.2' });
+    try {
+      const args = ['--es', es.url, '--cluster', 'c', '--once', '--output', 'stdout'];
+      const { code, stderr } = await runAgentToEnd('packages/es-collector/src/cli.ts', [
+        ...args,
+        '--log-level',
+        'trace',
+      ]);
+      assert.equal(code, 0, stderr);
+      const requests = entries(stderr).filter((entry) => entry.level === 10);
+      const paths = requests.map((entry) => new URL(String(entry.url)).pathname);
+      for (const path of ['/', '/_cluster/health', '/_nodes/stats', '/_cluster/pending_tasks'])
+        assert.ok(paths.includes(path), `${path} in ${paths.join(', ')}`);
+      for (const entry of requests) {
+        assert.match(entry.msg, /^GET http:\/\/127\.0\.0\.1:\d+\/\S*: \d+\.\d ms$/);
+        assert.equal(typeof entry.duration_ms, 'number');
+      }
+      const quiet = await runAgentToEnd('packages/es-collector/src/cli.ts', args);
+      assert.ok(!entries(quiet.stderr).some((entry) => entry.level === 10), 'none at info');
+    } finally {
+      await es.close();
+    }
   });
 });
