@@ -235,6 +235,9 @@ describe('es-collector: clusters: entries', () => {
     'indices-top': -1,
     'indices-rollup': 'maybe',
     'health-level-indices': 'maybe',
+    include: ['es.{a'],
+    exclude: 'a..b',
+    profile: 'tiny',
   };
   const run = (clusters: unknown, env: NodeJS.ProcessEnv = {}) =>
     runInProcess(
