@@ -194,7 +194,7 @@ class Runtime<S extends OptionSpecs> {
         onSkip: () => {
           const state = this.states.get(job.name);
           if (state) state.skipped_ticks++;
-          this.problems.fail(`job ${job.name}`, 'previous cycle still running: tick skipped', {
+          this.problems.fail(`job ${job.name} schedule`, 'previous cycle still running: tick skipped', {
             job: job.name,
           });
         },
@@ -322,6 +322,9 @@ class Runtime<S extends OptionSpecs> {
     state.last_start = new Date(tickAtMs).toISOString();
     state.last_duration_ms = Math.round(performance.now() - started);
     state.series_sent = series;
+    // Ticks stop being skipped once a cycle fits in its interval again.
+    if (state.last_duration_ms < job.intervalMs)
+      this.problems.ok(`job ${job.name} schedule`, { job: job.name });
     if (failure === undefined) {
       this.problems.ok(`job ${job.name}`, { job: job.name });
       state.last_result = 'ok';
