@@ -6,8 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CarbonSender, createLogger } from '@stoker/shared';
 import { runAgentToEnd } from '../harness/agent.js';
 import { startEsStandin } from '../harness/es-standin.js';
