@@ -34,6 +34,39 @@ describe('container-collector CLI', { skip }, () => {
     await plain?.remove();
   });
 
+  test('--log-level trace shows every Docker API request with its duration', async () => {
+    const { code, stderr } = await runAgentToEnd(CLI, [
+      '--docker',
+      dockerd.address,
+      '--once',
+      '--output',
+      'stdout',
+      '--log-level',
+      'trace',
+    ]);
+    assert.equal(code, 0, stderr);
+    const requests = stderr
+      .trim()
+      .split('\n')
+      .map(
+        (line) => JSON.parse(line) as { level: number; msg: string; request?: string; duration_ms?: number },
+      )
+      .filter((entry) => entry.level === 10 && entry.request !== undefined);
+    const shown = requests.map((entry) => entry.msg).join('\n');
+    assert.ok(
+      requests.some((entry) => /^GET \/containers\/json/.test(entry.request!)),
+      shown,
+    );
+    assert.ok(
+      requests.some((entry) => /^GET \/containers\/[0-9a-f]+\/json/.test(entry.request!)),
+      shown,
+    );
+    for (const entry of requests) {
+      assert.match(entry.msg, /^Docker (GET|POST) \/\S*: (\d+\.\d ms|failed after .*)$/);
+      assert.equal(typeof entry.duration_ms, 'number');
+    }
+  });
+
   test('--once --output stdout prints sane lines and exits 0', async () => {
     const { code, stdout, stderr } = await runAgentToEnd(
       CLI,
