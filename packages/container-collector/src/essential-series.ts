@@ -1,7 +1,7 @@
 /**
  * `--profile essential`: the series below the prefix that the shipped Grafana dashboards
- * (docker/grafana/dashboards/containers-*.json and es-containers.json) read, as globs, and nothing
- * else. Derived from the panels' targets (test/ship/grafana.test.ts renders every one of them under
+ * (docker/grafana/dashboards/containers-*.json and es-containers.json) and alert rules
+ * (docker/grafana/alerts.yaml) read, as globs, and nothing else. Derived from the panels' targets (test/ship/grafana.test.ts renders every one of them under
  * this profile); rates are computed before names are chosen, so no counter they need is lost.
  */
 export const CONTAINERS_ESSENTIAL_SERIES: readonly string[] = [
@@ -20,6 +20,9 @@ export const CONTAINERS_ESSENTIAL_SERIES: readonly string[] = [
   '*.{all,host,apps.*}.network.{rx_bytes_per_second,tx_bytes_per_second}',
   '*.apps.*.network.{rx_packets_per_second,tx_packets_per_second,rx_errors_per_second,tx_errors_per_second,rx_dropped_per_second,tx_dropped_per_second}',
   '*.apps.*.pressure.*.some_stalled_ratio',
+  // Alert rules: deaths, OOM kills, restarts and task exits per app; whether Docker answers.
+  '*.apps.*.lifecycle.*',
+  '*.collector.*',
   '*.host.cpu.{count,percent,cores}',
   '*.host.memory.{total_bytes,percent_used,used_bytes}',
   '*.host.load.*',

@@ -1,6 +1,7 @@
 /**
  * `--profile essential`: the series below the prefix that the shipped Grafana dashboards
- * (docker/grafana/dashboards/es-*.json) read, as globs, and nothing else. Derived from the panels'
+ * (docker/grafana/dashboards/es-*.json) and alert rules (docker/grafana/alerts.yaml) read, as globs,
+ * and nothing else. Derived from the panels'
  * targets (test/ship/grafana.test.ts renders every one of them under this profile); rates, latencies
  * and aggregates are computed before names are chosen, so leaving their raw counters out loses
  * nothing they need.
@@ -10,7 +11,8 @@ export const ES_ESSENTIAL_SERIES: readonly string[] = [
   '*.cluster.pending_tasks.{count,max_time_in_queue_ms}',
   '*.indices._all.{primaries.docs.count,total.store.size_in_bytes}',
   '*.aggregates.all.*.*',
-  '*.collector.{up,duration_ms,api_duration_ms.*}',
+  // The collector's own health: up, durations, errors per API (a few dozen series).
+  '*.collector.**',
   // --local: each node's own collector series.
   '*.nodes.*.collector.**',
   '*.nodes.*.{rates,latency}.**',
