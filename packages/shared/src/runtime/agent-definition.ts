@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
+import type { HelpExample } from './help.js';
 import type { Agent } from './job.js';
 import type { ConfigOf, OptionSpecs } from './option-spec.js';
 import type { CommonConfig } from './options.js';
@@ -18,6 +19,10 @@ export interface AgentDefinition<S extends OptionSpecs> {
    * whose dashboards would take them for data); undefined: the agent's prefix.
    */
   selfMetricsPrefix?: (config: CommonConfig & ConfigOf<S>) => string | undefined;
+  /** How --help shows a `defaultPrefix` function (Markdown), e.g. its value under the default options. */
+  defaultPrefixText?: string;
+  /** Worked examples at the end of --help: what an operator types first. */
+  examples?: readonly HelpExample[];
   /** The agent's own options, beside the common ones. */
   options: S;
   /** Builds the agent's jobs; may throw ConfigError for cross-field problems (exit code 2). */

@@ -41,7 +41,15 @@ export async function runAgent<S extends OptionSpecs>(
   argv: readonly string[] = process.argv.slice(2),
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<number> {
-  const specs = { ...commonOptions, ...definition.options };
+  const prefixText =
+    typeof definition.defaultPrefix === 'string'
+      ? `\`${definition.defaultPrefix}\``
+      : definition.defaultPrefixText;
+  const specs = {
+    ...commonOptions,
+    prefix: { ...commonOptions.prefix, ...(prefixText ? { defaultText: prefixText } : {}) },
+    ...definition.options,
+  };
   let config: CommonConfig & ConfigOf<S>;
   let unknownEnv: string[];
   let warnings: string[];
@@ -50,6 +58,7 @@ export async function runAgent<S extends OptionSpecs>(
       name: definition.name,
       version: definition.version,
       description: definition.description,
+      ...(definition.examples ? { examples: definition.examples } : {}),
       argv,
       env,
     });
