@@ -28,7 +28,8 @@ export const containerCollector: AgentDefinition<typeof containerOptions> = {
     {
       command:
         'docker run -v /var/run/docker.sock:/var/run/docker.sock:ro -v /sys/fs/cgroup:/host/sys/fs/cgroup:ro -v /proc:/host/proc:ro stoker/container-collector --carbon graphite:2003',
-      explains: "in its image: the host's cgroups and /proc mounted read-only where the image looks (docker/README.md)",
+      explains:
+        "in its image: the host's cgroups and /proc mounted read-only where the image looks (docker/README.md)",
     },
     {
       command: 'container-collector --naming pyadvisor --carbon graphite:2003 --interval 60s',

@@ -16,7 +16,8 @@ export const esCollector: AgentDefinition<typeof esOptions> = {
   defaultPrefix: 'es',
   examples: [
     {
-      command: 'es-collector --es http://es-master-1:9200 --es http://es-master-2:9200 --carbon graphite:2003',
+      command:
+        'es-collector --es http://es-master-1:9200 --es http://es-master-2:9200 --carbon graphite:2003',
       explains:
         'poll one cluster every 10s through two seeds, send to carbon on graphite:2003 under es.<cluster>.*',
     },
@@ -28,7 +29,8 @@ export const esCollector: AgentDefinition<typeof esOptions> = {
     },
     {
       command: 'es-collector --es http://127.0.0.1:9200 --once --output stdout',
-      explains: 'one cycle, the carbon lines printed instead of sent: check what a cluster gives before deploying',
+      explains:
+        'one cycle, the carbon lines printed instead of sent: check what a cluster gives before deploying',
     },
   ],
   options: esOptions,

@@ -1,11 +1,4 @@
-import {
-  commonOptions,
-  option as opt,
-  parsers,
-  perCluster,
-  perClusterEntries,
-  typed,
-} from '@stoker/shared';
+import { commonOptions, option as opt, parsers, perCluster, perClusterEntries, typed } from '@stoker/shared';
 import { API_NAMES, type ApiName } from './collectors/api.js';
 import { NAMING_SCHEMES } from './naming/index.js';
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import yargs from 'yargs';
 import { closestName } from './did-you-mean.js';
-import { optionEnvName, type HelpExample, helpText, versionText } from './help.js';
+import { type HelpExample, helpText, optionEnvName, versionText } from './help.js';
 import { isSecretName, redactCredentials } from './log.js';
 import { type ConfigOf, kebab, type OptionSpec, type OptionSpecs } from './option-spec.js';
 import { commonOptions } from './options.js';

@@ -1,5 +1,6 @@
 /**
- * The known name closest to a mistyped one (`intervall` → `interval`, `timout` → `timeout`), or
+ * The known name closest to a mistyped one (`intervall` → `interval`, `timout` → `timeout`), first
+ * of the closest in `known`'s order, or
  * undefined when none is close: a suggestion that is a guess would send the operator the wrong way.
  */
 export function closestName(written: string, known: Iterable<string>): string | undefined {
@@ -7,8 +8,14 @@ export function closestName(written: string, known: Iterable<string>): string | 
   const limit = Math.max(1, Math.floor(written.length / 3));
   let best: string | undefined;
   let bestDistance = limit + 1;
+  const typed = written.toLowerCase();
   for (const name of known) {
-    const distance = editDistance(written.toLowerCase(), name.toLowerCase());
+    const lower = name.toLowerCase();
+    // A misspelt start of a longer name counts too, one edit dearer: `passwrod` → `password-env`.
+    const distance = Math.min(
+      editDistance(typed, lower),
+      lower.length > typed.length ? editDistance(typed, lower.slice(0, typed.length)) + 1 : Infinity,
+    );
     if (distance < bestDistance) [best, bestDistance] = [name, distance];
   }
   return best;
