@@ -434,6 +434,29 @@ describe('the real CLIs: exit code 2, one line on stderr, nothing on stdout', ()
       /^es-collector: config error: clusters\[0\]\.timeout: got "forever", expected a duration/,
     ],
     [
+      'es-collector misspelt key in the third clusters: entry (its path, the key meant)',
+      ES_CLI,
+      [
+        '--config',
+        tempFile(
+          'c.yaml',
+          'clusters:\n  - es: http://127.0.0.1:1\n  - es: http://127.0.0.2:1\n  - es: http://127.0.0.3:1\n    timout: 5s\n',
+        ),
+      ],
+      {},
+      /^es-collector: config error: clusters\[2\]\.timout: unknown key; did you mean es-timeout\?$/m,
+    ],
+    [
+      'es-collector clusters: entry with the old and the new spelling of one key',
+      ES_CLI,
+      [
+        '--config',
+        tempFile('c.yaml', 'clusters:\n  - es: http://127.0.0.1:1\n    timeout: 5s\n    es-timeout: 6s\n'),
+      ],
+      {},
+      /^es-collector: config error: clusters\[0\]: timeout and es-timeout are one setting \(timeout is its old spelling\): keep es-timeout only$/m,
+    ],
+    [
       'es-collector unknown file key',
       ES_CLI,
       ['--config', tempFile('c.yaml', 'es-timeuot: 5s\n')],
