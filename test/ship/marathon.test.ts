@@ -470,13 +470,13 @@ describe('stoker-marathon', () => {
       'a misspelt cluster key',
       'carbon: [g:2003]\nclusters:\n  - {name: logs, seeds: [http://a:9200], username: u, pasword-env: P}\n',
       [],
-      /clusters\[0\]\.pasword-env: unknown key/,
+      /clusters\[0\]\.pasword-env: unknown key; did you mean password-env\?$/m,
     ],
     [
       'a misspelt top-level key',
       'carbn: [g:2003]\nclusters: [{name: a, seeds: [http://a:9200]}]\n',
       [],
-      /^ {2}carbn: unknown key/m,
+      /^ {2}carbn: unknown key; did you mean carbon\?$/m,
     ],
     [
       'no seeds',

@@ -1,6 +1,6 @@
 /** Reads and checks the generator's input (a list of clusters, defaults) one key at a time. */
 
-import { commonOptions, InvalidValue, type Parser, parsers } from '@stoker/shared';
+import { closestName, commonOptions, InvalidValue, type Parser, parsers } from '@stoker/shared';
 import { esOptions } from '../options.js';
 import {
   type AppDefaults,
@@ -81,7 +81,10 @@ class Checker {
   unknownKeys(key: string, value: Record<string, unknown>, known: readonly string[]): void {
     for (const name of Object.keys(value)) {
       if (!known.includes(name)) {
-        this.problems.push(`${key ? `${key}.` : ''}${name}: unknown key (known keys: ${known.join(', ')})`);
+        const closest = closestName(name, known);
+        this.problems.push(
+          `${key ? `${key}.` : ''}${name}: unknown key; ${closest ? `did you mean ${closest}?` : `the known keys are ${known.join(', ')}`}`,
+        );
       }
     }
   }

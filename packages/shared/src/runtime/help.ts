@@ -71,7 +71,7 @@ export function helpText(specs: OptionSpecs, commonKeys: ReadonlySet<string>, su
       ]),
     ].join('\n'),
   ];
-  return sections.join('\n\n');
+  return (subject.examples.length > 0 ? sections : sections.slice(0, -1)).join('\n\n');
 }
 
 /** `es-collector 0.1.0 (commit 1a2b3c4, Node v20.20.0)`; the commit comes from the image build. */
