@@ -89,18 +89,17 @@ export const CONFIG_FLAG_DOC = 'YAML or JSON file; flags and environment variabl
 /** Reads, merges and validates the configuration. Throws ConfigError on any invalid or unknown key. */
 export function loadConfig<S extends OptionSpecs>(specs: S, options: LoadOptions): LoadResult<ConfigOf<S>> {
   const print = options.print ?? ((text: string) => process.stdout.write(`${text}\n`));
-  const flags = new Map<string, string>();
+  // Every flag as yargs names it (`interval`, `h`) and as a user writes it (`--interval`, `-h`).
+  const flags = new Map([
+    ['config', '--config'],
+    ['help', '--help'],
+    ['version', '--version'],
+  ]);
   for (const [key, spec] of Object.entries(specs)) {
     if (spec.fileOnly) continue;
     flags.set(kebab(key), `--${kebab(key)}`);
     if (spec.alias) flags.set(spec.alias, `-${spec.alias}`);
   }
-  for (const [name, shown] of [
-    ['config', '--config'],
-    ['help', '--help'],
-    ['version', '--version'],
-  ])
-    flags.set(name!, shown!);
   const parser = yargs()
     .help(false)
     .version(false)
