@@ -12,7 +12,10 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { chmod, copyFile, mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Docker from 'dockerode';
@@ -38,6 +41,8 @@ const CLUSTER = 'standin';
 const HOST = 'testhost';
 const BUILD_TIMEOUT_MS = 15 * 60_000;
 const RUN_TIMEOUT_MS = 120_000;
+/** Given as the STOKER_COMMIT build argument: what --version must report. */
+const TEST_COMMIT = 'c0ffee1';
 
 describe('docker images', { skip }, () => {
   let dockerd: Dockerd;
@@ -120,6 +125,47 @@ describe('docker images', { skip }, () => {
       health.number_of_nodes,
     );
     assert.ok(standin.requestCount('/_cluster/health') > before, 'the stand-in was asked');
+  });
+
+  test('es-collector --version in the image: the commit it was built from and its Node', async () => {
+    await built('es-collector', ES_IMAGE);
+    const run = await runToExit(docker, {
+      Image: ES_IMAGE,
+      Cmd: ['--version'],
+      HostConfig: { NetworkMode: 'none' },
+    });
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(
+      run.stdout,
+      new RegExp(`^es-collector \\S+ \\(commit ${TEST_COMMIT}, Node v\\d+\\.\\d+\\.\\d+\\)\\n$`),
+    );
+    const { Config } = await docker.getImage(ES_IMAGE).inspect();
+    assert.equal(Config.Labels?.['org.opencontainers.image.revision'], TEST_COMMIT);
+  });
+
+  test('stoker-marathon runs from the es-collector image (no tsx there), for Marathon 1.4', async () => {
+    await built('es-collector', ES_IMAGE);
+    const dir = await mkdtemp(join(tmpdir(), 'stoker-image-marathon-'));
+    try {
+      await chmod(dir, 0o755);
+      await copyFile(
+        join(repoRoot, 'docker', 'marathon', 'clusters.example.yaml'),
+        join(dir, 'clusters.yaml'),
+      );
+      await chmod(join(dir, 'clusters.yaml'), 0o644);
+      const run = await runToExit(docker, {
+        Image: ES_IMAGE,
+        Entrypoint: ['/app/packages/es-collector/bin/stoker-marathon.js'],
+        Cmd: ['/input/clusters.yaml', '--marathon-version', '1.4'],
+        HostConfig: { NetworkMode: 'none', Binds: [`${dir}:/input:ro`] },
+      });
+      assert.equal(run.code, 0, run.stderr);
+      const group = JSON.parse(run.stdout);
+      assert.equal(group.apps.length, 3);
+      for (const app of group.apps) assert.equal(app.container.docker.network, 'HOST', app.id);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   test('es-collector runs as non-root, turns healthy through its HEALTHCHECK and stops cleanly', async () => {
@@ -356,7 +402,7 @@ async function buildTarget(docker: Docker, target: string, tag: string, baseImag
     dockerfile: 'docker/Dockerfile',
     target,
     t: tag,
-    buildargs: { NODE_IMAGE: baseImage },
+    buildargs: { NODE_IMAGE: baseImage, STOKER_COMMIT: TEST_COMMIT },
     // The private daemon has no bridge; npm ci reaches the registry through the host's network.
     networkmode: 'host',
     rm: true,

@@ -12,23 +12,31 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { containerCollector } from '@stoker/container-collector';
-import { esCollector, resolveTargets } from '@stoker/es-collector';
+import {
+  clusterSegment,
+  esCollector,
+  esCollectorGroup,
+  type MarathonApp,
+  type MarathonGroup,
+  marathonMain as main,
+  parseGeneratorInput,
+  resolveTargets,
+} from '@stoker/es-collector';
 import { ConfigError, commonOptions, loadConfig, type OptionSpecs } from '@stoker/shared';
 import AjvDraft04 from 'ajv-draft-04';
 import { parse as parseYaml } from 'yaml';
-import {
-  clusterSegment,
-  esCollectorGroup,
-  type MarathonApp,
-  main,
-  parseGeneratorInput,
-} from '../../scripts/marathon-apps.js';
-import { runAgentToEnd } from '../harness/agent.js';
+import { buildPackages, runBuilt } from '../harness/built.js';
 import { repoRoot, sharedPath, sharedSkip } from '../harness/fixtures.js';
 
 const MARATHON_DIR = join(repoRoot, 'docker', 'marathon');
 const EXAMPLE_INPUT = join(MARATHON_DIR, 'clusters.example.yaml');
-const GENERATOR = 'scripts/marathon-apps.ts';
+/** The compiled command, as the package and the image ship it (`npm run build` makes its dist/). */
+const BUILT_GENERATOR = 'packages/es-collector/bin/stoker-marathon.js';
+const runBuiltGenerator = (args: string[], stdin?: string) =>
+  runBuilt(BUILT_GENERATOR, args, stdin === undefined ? {} : { stdin });
+/** Marathon's schema of each version the generator writes for (see marathon-schemas/README.md). */
+const VERSIONED_SCHEMA = (version: string) =>
+  join(repoRoot, 'test', 'ship', 'marathon-schemas', version, 'AppDefinition.json');
 const SCHEMA_PATH = sharedPath('schemas', 'marathon', 'AppDefinition.json');
 /** Stricter than Marathon's own id pattern (which also allows dots): what the generator promises. */
 const ID_SEGMENT = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
@@ -86,23 +94,27 @@ const schemaSkip =
     ? undefined
     : `Marathon's schema not found at ${SCHEMA_PATH} (../shared/schemas/marathon/AppDefinition.json)`);
 
+/** A validator of apps against one of Marathon's AppDefinition schemas: its errors, [] when valid. */
+function schemaValidator(path: string): (app: unknown) => string[] {
+  // Draft-04 with a non-standard $schema value (see ../shared/schemas/marathon/README.md).
+  const schema = readJson(path);
+  delete schema.$schema;
+  // ajv-draft-04 is CommonJS: its module.exports is the class.
+  const Ajv = AjvDraft04 as unknown as typeof AjvDraft04.default;
+  const check = new Ajv({ strict: false, allErrors: true }).compile(schema);
+  return (app) =>
+    check(app)
+      ? []
+      : (check.errors ?? []).map(
+          (error) => `${error.instancePath || '/'} ${error.message} ${JSON.stringify(error.params)}`,
+        );
+}
+
 describe("Marathon's AppDefinition schema", { skip: schemaSkip }, () => {
   let validate: (app: unknown) => string[];
 
   before(() => {
-    // Draft-04 with a non-standard $schema value (see ../shared/schemas/marathon/README.md).
-    const schema = readJson(SCHEMA_PATH);
-    delete schema.$schema;
-    // ajv-draft-04 is CommonJS: its module.exports is the class.
-    const Ajv = AjvDraft04 as unknown as typeof AjvDraft04.default;
-    const ajv = new Ajv({ strict: false, allErrors: true });
-    const check = ajv.compile(schema);
-    validate = (app) =>
-      check(app)
-        ? []
-        : (check.errors ?? []).map(
-            (error) => `${error.instancePath || '/'} ${error.message} ${JSON.stringify(error.params)}`,
-          );
+    validate = schemaValidator(SCHEMA_PATH);
   });
 
   test('docker/marathon/ holds the two app files', () => {
@@ -350,10 +362,11 @@ function loadAgentConfig(specs: OptionSpecs, env: Record<string, string | undefi
 
 // ---- the generator -------------------------------------------------------------------------------
 
-describe('scripts/marathon-apps.ts', () => {
+describe('stoker-marathon', () => {
   let dir: string;
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'stoker-marathon-'));
+    buildPackages();
   });
   after(async () => {
     await rm(dir, { recursive: true, force: true });
@@ -373,7 +386,7 @@ describe('scripts/marathon-apps.ts', () => {
   }
 
   test('the example input gives one app per cluster as a Marathon group, from the command line', async () => {
-    const { code, stdout, stderr } = await runAgentToEnd(GENERATOR, [EXAMPLE_INPUT]);
+    const { code, stdout, stderr } = runBuiltGenerator([EXAMPLE_INPUT]);
     assert.equal(code, 0, stderr);
     const group = JSON.parse(stdout);
     assert.deepEqual(group, exampleGroup());
@@ -443,7 +456,7 @@ describe('scripts/marathon-apps.ts', () => {
       path,
       'carbon: [graphite:2003]\nclusters:\n  - name: logs\n    seeds: [ftp://logs:9200]\n',
     );
-    const { code, stdout, stderr } = await runAgentToEnd(GENERATOR, [path]);
+    const { code, stdout, stderr } = runBuiltGenerator([path]);
     assert.equal(code, 2, stderr);
     assert.equal(stdout, '');
     assert.match(
@@ -457,13 +470,13 @@ describe('scripts/marathon-apps.ts', () => {
       'a misspelt cluster key',
       'carbon: [g:2003]\nclusters:\n  - {name: logs, seeds: [http://a:9200], username: u, pasword-env: P}\n',
       [],
-      /clusters\[0\]\.pasword-env: unknown key/,
+      /clusters\[0\]\.pasword-env: unknown key; did you mean password-env\?$/m,
     ],
     [
       'a misspelt top-level key',
       'carbn: [g:2003]\nclusters: [{name: a, seeds: [http://a:9200]}]\n',
       [],
-      /^ {2}carbn: unknown key/m,
+      /^ {2}carbn: unknown key; did you mean carbon\?$/m,
     ],
     [
       'no seeds',
@@ -587,5 +600,64 @@ describe('scripts/marathon-apps.ts', () => {
     );
     assert.equal(code, 0, stderr);
     assert.equal(JSON.parse(stdout).apps[0].id, '/monitoring/es-collector/a');
+  });
+});
+
+describe('stoker-marathon --marathon-version: each version against its own schema', () => {
+  const validators = {
+    '1.4': schemaValidator(VERSIONED_SCHEMA('1.4')),
+    '1.5': schemaValidator(VERSIONED_SCHEMA('1.5')),
+  };
+  before(() => buildPackages());
+
+  /** The built command on the example input, read from standard input as the image takes it. */
+  function generateFor(version: string): MarathonGroup {
+    const input = readFileSync(EXAMPLE_INPUT, 'utf8');
+    const { code, stdout, stderr } = runBuiltGenerator(['-', '--marathon-version', version], input);
+    assert.equal(code, 0, stderr);
+    return JSON.parse(stdout);
+  }
+
+  test('1.4: host networking as container.docker.network, no networks key; valid for Marathon 1.4', () => {
+    const group = generateFor('1.4');
+    assert.equal(group.apps.length, 3);
+    for (const app of group.apps) {
+      assert.deepEqual(validators['1.4'](app), [], app.id);
+      assert.equal(app.container.docker.network, 'HOST', app.id);
+      assert.equal(app.networks, undefined, app.id);
+      assert.deepEqual(app.portDefinitions, [{ port: 0, name: 'http', protocol: 'tcp' }], app.id);
+    }
+  });
+
+  test('1.5 (the default, and any later version): networks [{mode: host}]; valid for Marathon 1.5', () => {
+    const group = generateFor('1.5');
+    assert.deepEqual(generateFor('1.10'), group, '1.10 gets what 1.5 gets');
+    assert.deepEqual(group, exampleGroup(), 'the default is 1.5');
+    for (const app of group.apps) {
+      assert.deepEqual(validators['1.5'](app), [], app.id);
+      assert.deepEqual(app.networks, [{ mode: 'host' }], app.id);
+      assert.equal(app.container.docker.network, undefined, app.id);
+    }
+  });
+
+  test('the versions really differ: 1.4 refuses the 1.5 app (networks), so the checks above can fail', () => {
+    const [app15] = generateFor('1.5').apps;
+    assert.ok(
+      validators['1.4'](app15).some((error) => /additional properties.*"networks"/.test(error)),
+      '1.4 schema rejects networks',
+    );
+  });
+
+  test('an unknown version: exit 2, naming the flag and the versions', () => {
+    const { code, stderr } = runBuiltGenerator([EXAMPLE_INPUT, '--marathon-version', '1.3']);
+    assert.equal(code, 2);
+    assert.match(stderr, /--marathon-version: got "1\.3", expected a Marathon version from 1\.4 on/);
+  });
+
+  test('`marathon-version: 1.4` in the input file (a YAML number) works like the flag', () => {
+    const input = `marathon-version: 1.4\n${readFileSync(EXAMPLE_INPUT, 'utf8')}`;
+    const { code, stdout, stderr } = runBuiltGenerator(['-'], input);
+    assert.equal(code, 0, stderr);
+    assert.deepEqual(JSON.parse(stdout), generateFor('1.4'));
   });
 });

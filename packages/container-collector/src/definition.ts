@@ -20,6 +20,24 @@ export const containerCollector: AgentDefinition<typeof containerOptions> = {
   // Under --naming pyadvisor, `containers`: a `pycadvisor.container-collector.*` would pass for a task.
   selfMetricsPrefix: (config) => NAMING_SCHEMES[config.naming].selfMetricsPrefix,
   essentialSeries: CONTAINERS_ESSENTIAL_SERIES,
+  defaultPrefixText: '`containers` (`pycadvisor` with `--naming pyadvisor`)',
+  examples: [
+    {
+      command: 'container-collector --carbon graphite:2003',
+      explains:
+        "every container of this host, per app and the host itself, every 10s, from the host's /sys/fs/cgroup and /proc",
+    },
+    {
+      command:
+        'docker run -v /var/run/docker.sock:/var/run/docker.sock:ro -v /sys/fs/cgroup:/host/sys/fs/cgroup:ro -v /proc:/host/proc:ro stoker/container-collector --carbon graphite:2003',
+      explains:
+        "in its image: the host's cgroups and /proc mounted read-only where the image looks (docker/README.md)",
+    },
+    {
+      command: 'container-collector --naming pyadvisor --carbon graphite:2003 --interval 60s',
+      explains: "pyadvisor's names (pycadvisor.<task id>.*) every minute, so its dashboards keep working",
+    },
+  ],
   options: containerOptions,
   async create(config, { log }): Promise<Agent> {
     // Checked here, not by the parser: the path is the host's as mounted where the agent runs (the

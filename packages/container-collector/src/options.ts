@@ -1,18 +1,18 @@
 import { hostname } from 'node:os';
-import { InvalidValue, option as opt, parsers } from '@stoker/shared';
+import { InvalidValue, option as opt, parsers, typed } from '@stoker/shared';
 import { NAMING_SCHEMES } from './naming/index.js';
 
-const dockerAddress = (raw: unknown): string => {
+const dockerAddress = typed('address', (raw: unknown): string => {
   const value = parsers.string({ nonEmpty: true })(raw).trim();
   if (/^(unix:\/\/)?\//.test(value) || /^(tcp|http|https):\/\/[^/]+/.test(value)) return value;
   throw new InvalidValue('unix:///path/docker.sock, /path/docker.sock or tcp://host:port');
-};
+});
 
-const absolutePath = (raw: unknown): string => {
+const absolutePath = typed('path', (raw: unknown): string => {
   const value = parsers.string({ nonEmpty: true })(raw);
   if (!value.startsWith('/')) throw new InvalidValue('an absolute path');
   return value.replace(/\/+$/, '') || '/';
-};
+});
 
 /** Container-specific options; the common ones (carbon, prefix, interval, once, ...) come from shared. */
 export const containerOptions = {
@@ -49,7 +49,7 @@ export const containerOptions = {
   groupLabel: opt({
     describe:
       'Docker label, env variable or `MARATHON_APP_LABEL_<KEY>` whose value groups containers in names (repeatable). Nothing else from labels or env ever becomes a series.',
-    parse: parsers.list(parsers.string({ nonEmpty: true })),
+    parse: parsers.list(typed('name', parsers.string({ nonEmpty: true }))),
     default: [] as string[],
     array: true,
   }),

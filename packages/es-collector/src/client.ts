@@ -265,7 +265,11 @@ export class EsClient {
     if (!ok) {
       // 429 and 5xx are about this node or proxy; 4xx (401, 403, 404...) would be the same on every seed.
       const retriable = response.statusCode === 429 || response.statusCode >= 500;
-      throw new AttemptFailure(`HTTP ${response.statusCode}${hint()}`, retriable, true);
+      throw new AttemptFailure(
+        `HTTP ${response.statusCode}${hint()}${authHint(response.statusCode, this.options.auth)}`,
+        retriable,
+        true,
+      );
     }
     if (html) throw new AttemptFailure(`HTTP ${response.statusCode} but not JSON${hint()}`, true, true);
     try {
@@ -278,6 +282,19 @@ export class EsClient {
   async close(): Promise<void> {
     await this.agent.close();
   }
+}
+
+/** What to do about a 401 or 403, by whether credentials were sent: the flags that give them. */
+function authHint(status: number, auth: EsAuth | undefined): string {
+  if (status !== 401 && status !== 403) return '';
+  if (!auth)
+    return ' (the cluster wants credentials: --username with --password-env or --password-file, --api-key-env/--api-key-file, or --bearer-token-env/--bearer-token-file)';
+  if (status === 401) {
+    const given = { basic: 'user and password', api_key: 'API key', bearer: 'bearer token' }[auth.kind];
+    return ` (the cluster refused the ${given})`;
+  }
+  const holder = { basic: 'user', api_key: 'API key', bearer: 'token' }[auth.kind];
+  return ` (the ${holder} has too few privileges: es-collector needs the monitor cluster privilege, and monitor on the indices for index stats)`;
 }
 
 function authorization(auth: EsAuth | undefined): string | undefined {
@@ -377,6 +394,8 @@ function describeError(error: unknown): string {
     SELF_SIGNED_CERT_IN_CHAIN: 'self-signed certificate in chain (give --ca, or --insecure)',
     UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'certificate not verifiable (give --ca)',
     ERR_TLS_CERT_ALTNAME_INVALID: 'certificate does not match the host name',
+    // What OpenSSL reports when the answer to its hello is not TLS at all.
+    ERR_SSL_WRONG_VERSION_NUMBER: 'the server speaks plain HTTP; use http:// in --es',
     Z_BUF_ERROR: 'truncated gzip body',
     Z_DATA_ERROR: 'corrupt gzip body',
   };

@@ -16,6 +16,25 @@ export const esCollector: AgentDefinition<typeof esOptions> = {
     'Polls Elasticsearch / OpenSearch clusters (health, cluster stats, node stats, index stats, pending tasks) and sends the metrics to Graphite.',
   defaultPrefix: 'es',
   essentialSeries: ES_ESSENTIAL_SERIES,
+  examples: [
+    {
+      command:
+        'es-collector --es http://es-master-1:9200 --es http://es-master-2:9200 --carbon graphite:2003',
+      explains:
+        'poll one cluster every 10s through two seeds, send to carbon on graphite:2003 under es.<cluster>.*',
+    },
+    {
+      command:
+        'es-collector --es https://logs:9200 --ca ca.pem --username monitor --password-env ES_PASSWORD',
+      explains:
+        'TLS with a private CA and basic auth; the password is read from the variable ES_PASSWORD, so it is never on the command line',
+    },
+    {
+      command: 'es-collector --es http://127.0.0.1:9200 --once --output stdout',
+      explains:
+        'one cycle, the carbon lines printed instead of sent: check what a cluster gives before deploying',
+    },
+  ],
   options: esOptions,
   create(config, { log, env }): Agent {
     const targets = resolveTargets(config, { env });

@@ -1,10 +1,10 @@
-import { commonOptions, option as opt, parsers, perCluster, perClusterEntries } from '@stoker/shared';
+import { commonOptions, option as opt, parsers, perCluster, perClusterEntries, typed } from '@stoker/shared';
 import { API_NAMES, type ApiName } from './collectors/api.js';
 import { NAMING_SCHEMES } from './naming/index.js';
 
-const path = parsers.string({ nonEmpty: true });
+const path = typed('path', parsers.string({ nonEmpty: true }));
 const envVarName = parsers.envVarName();
-const globs = parsers.list(parsers.string({ nonEmpty: true }));
+const globs = parsers.list(typed('glob', parsers.string({ nonEmpty: true })));
 
 /** What one cluster may set: flags (for a single cluster), file keys, and keys of a `clusters:` entry. */
 const clusterSettings = perCluster({

@@ -14,6 +14,8 @@ export * from './carbon/tags.js';
 export * from './rates.js';
 export * from './runtime/agent-definition.js';
 export * from './runtime/config.js';
+export * from './runtime/did-you-mean.js';
+export * from './runtime/help.js';
 export * from './runtime/http.js';
 export * from './runtime/job.js';
 export * from './runtime/log.js';

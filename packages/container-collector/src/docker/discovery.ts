@@ -179,7 +179,7 @@ export class ContainerDiscovery {
 
   private onBroken(error: unknown): void {
     if (this.closed) return;
-    const message = error instanceof Error ? error.message : String(error);
+    const message = withHint(error, this.options.docker);
     // One line when Docker goes away (or is not there at start), one when it is back: retries between
     // them go to debug.
     if (this.lostAtMs === undefined) {
@@ -328,4 +328,17 @@ function traceRequests(api: Docker, log: Logger): void {
       callback(error, data);
     });
   };
+}
+
+/** The error's message, with what to do for the causes an operator meets when setting up. */
+function withHint(error: unknown, docker: string): string {
+  const message = error instanceof Error ? error.message : String(error);
+  switch ((error as NodeJS.ErrnoException | undefined)?.code) {
+    case 'EACCES':
+      return `${message}: this user may not use the Docker socket; add it to the docker group (or run as root), or give --docker a socket it may use`;
+    case 'ENOENT':
+      return `${message}: no Docker socket at ${docker}; mount the host's socket there, or give --docker its address`;
+    default:
+      return message;
+  }
 }

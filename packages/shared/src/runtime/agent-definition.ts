@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
+import type { HelpExample } from './help.js';
 import type { Agent } from './job.js';
 import type { ConfigOf, OptionSpecs } from './option-spec.js';
 import type { CommonConfig } from './options.js';
@@ -23,6 +24,10 @@ export interface AgentDefinition<S extends OptionSpecs> {
    * (everything else is left out under `--profile essential`).
    */
   essentialSeries: readonly string[];
+  /** How --help shows a `defaultPrefix` function (Markdown), e.g. its value under the default options. */
+  defaultPrefixText?: string;
+  /** Worked examples at the end of --help: what an operator types first. */
+  examples?: readonly HelpExample[];
   /** The agent's own options, beside the common ones. */
   options: S;
   /** Builds the agent's jobs; may throw ConfigError for cross-field problems (exit code 2). */

@@ -1,8 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import yargs from 'yargs';
+import { closestName } from './did-you-mean.js';
+import { type HelpExample, helpText, optionEnvName, versionText } from './help.js';
 import { isSecretName, redactCredentials } from './log.js';
-import { type ConfigOf, kebab, type OptionSpec, type OptionSpecs, shownDefault } from './option-spec.js';
+import { type ConfigOf, kebab, type OptionSpec, type OptionSpecs } from './option-spec.js';
+import { commonOptions } from './options.js';
 import { InvalidValue } from './parsers.js';
 
 /**
@@ -20,13 +23,30 @@ export class ConfigError extends Error {
     readonly key: string,
     given: unknown,
     readonly expected: string,
+    /** The whole message instead of `<key>: got <given>, expected <expected>`. */
+    text?: string,
   ) {
     super(
       redactCredentials(
-        `${key}: got ${isSecretName(key) ? '(secret)' : describeValue(given)}, expected ${expected}`,
+        text ?? `${key}: got ${isSecretName(key) ? '(secret)' : describeValue(given)}, expected ${expected}`,
       ),
     );
     this.name = 'ConfigError';
+  }
+
+  /**
+   * `key` names nothing: the error suggests the closest of `known` (`did you mean --interval?`), or
+   * says where the known names are. `shown` spells a known name as the user would write it.
+   */
+  static unknown(
+    key: string,
+    what: string,
+    known: Iterable<string>,
+    options: { written?: string; shown?: (name: string) => string; elsewhere: string },
+  ): ConfigError {
+    const closest = closestName(options.written ?? key, known);
+    const hint = closest ? `did you mean ${(options.shown ?? String)(closest)}?` : options.elsewhere;
+    return new ConfigError(key, undefined, hint, `${key}: unknown ${what}; ${hint}`);
   }
 }
 
@@ -40,14 +60,14 @@ function describeValue(value: unknown): string {
   return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 }
 
-const envName = (key: string): string => `STOKER_${kebab(key).replace(/-/g, '_').toUpperCase()}`;
-
 export interface LoadOptions {
   name: string;
   version: string;
   description: string;
   argv: readonly string[];
   env: NodeJS.ProcessEnv;
+  /** Worked examples for --help (command, what it does). */
+  examples?: readonly HelpExample[];
   /** Where `--help`/`--version` output goes; tests pass a collector. */
   print?: (text: string) => void;
 }
@@ -69,62 +89,92 @@ export const CONFIG_FLAG_DOC = 'YAML or JSON file; flags and environment variabl
 /** Reads, merges and validates the configuration. Throws ConfigError on any invalid or unknown key. */
 export function loadConfig<S extends OptionSpecs>(specs: S, options: LoadOptions): LoadResult<ConfigOf<S>> {
   const print = options.print ?? ((text: string) => process.stdout.write(`${text}\n`));
+  // Every flag as yargs names it (`interval`, `h`) and as a user writes it (`--interval`, `-h`).
+  const flags = new Map([
+    ['config', '--config'],
+    ['help', '--help'],
+    ['version', '--version'],
+  ]);
+  for (const [key, spec] of Object.entries(specs)) {
+    if (spec.fileOnly) continue;
+    flags.set(kebab(key), `--${kebab(key)}`);
+    if (spec.alias) flags.set(spec.alias, `-${spec.alias}`);
+  }
   const parser = yargs()
-    .scriptName(options.name)
-    .usage(`$0 [options]\n\n${options.description}`)
-    .version(options.version)
-    .help()
+    .help(false)
+    .version(false)
     .strict()
     .exitProcess(false)
-    .wrap(Math.min(110, process.stdout.columns ?? 110))
     .parserConfiguration({
       'camel-case-expansion': false,
       'dot-notation': false,
       'duplicate-arguments-array': true,
     })
     .fail((message, error) => {
-      // yargs' own errors (a YError) become config errors like any other: exit 2, one line.
+      // yargs' own errors (a YError) become config errors like any other: exit 2, one line, naming
+      // the one flag, never the whole command line (it may hold secrets and says nothing more).
       const text = error?.message ?? message ?? 'a valid command line';
       const missing = /^Not enough arguments following: (.+)$/.exec(text);
       if (missing) throw new ConfigError(`--${missing[1]}`, undefined, 'a value after it');
-      throw new ConfigError(
-        'command line',
-        describeArgv(options.argv),
-        text.replace(/^Unknown arguments?: /, 'known options only; unknown: '),
+      const unknown = /^Unknown arguments?: (.+)$/.exec(text);
+      if (!unknown) throw new ConfigError('command line', undefined, text, `command line: ${text}`);
+      const written = unknown[1]!.split(', ')[0]!;
+      if (options.argv.includes(written))
+        throw new ConfigError(
+          written,
+          written,
+          'options only',
+          `${written}: unexpected argument; ${options.name} takes options only (--name value)`,
+        );
+      throw ConfigError.unknown(
+        written.length === 1 ? `-${written}` : `--${written}`,
+        'option',
+        flags.keys(),
+        {
+          written,
+          shown: (name) => flags.get(name) ?? name,
+          elsewhere: `${options.name} --help lists the options`,
+        },
       );
     })
-    .option('config', { type: 'string', describe: CONFIG_FLAG_DOC, requiresArg: true });
+    .option('config', { type: 'string', requiresArg: true })
+    .option('help', { type: 'boolean', alias: 'h' })
+    .option('version', { type: 'boolean', alias: 'V' });
   for (const [key, spec] of Object.entries(specs)) {
     if (spec.fileOnly) continue;
-    const envs = [envName(key), ...(spec.env ?? [])].join(', ');
-    const shown = shownDefault(spec);
     parser.option(kebab(key), {
       type: spec.boolean ? 'boolean' : 'string',
       array: spec.array && !spec.boolean,
       requiresArg: !spec.boolean,
       alias: spec.alias,
-      describe: `${spec.describe} [env: ${envs}]${shown ? ` [default: ${shown}]` : ''}`.replace(/`/g, ''),
     });
   }
-  let helpShown = false;
-  parser.showHelpOnFail(false);
-  const argv = parser.parseSync(normaliseBooleanFlags(options.argv, specs), {}, (_error, _argv, output) => {
-    if (output) {
-      helpShown = true;
-      print(output);
-    }
-  }) as Record<string, unknown>;
-  if (helpShown || argv.help || argv.version) return { kind: 'exit', code: 0 };
+  const argv = parser.parseSync(normaliseBooleanFlags(options.argv, specs)) as Record<string, unknown>;
+  if (argv.help) {
+    print(
+      helpText(specs, new Set(Object.keys(commonOptions)), {
+        name: options.name,
+        description: options.description,
+        examples: options.examples ?? [],
+        configDoc: CONFIG_FLAG_DOC,
+      }),
+    );
+    return { kind: 'exit', code: 0 };
+  }
+  if (argv.version) {
+    print(versionText(options.name, options.version, options.env));
+    return { kind: 'exit', code: 0 };
+  }
 
   const file = loadFile(typeof argv.config === 'string' ? argv.config : options.env.STOKER_CONFIG);
   const knownFileKeys = new Set(Object.keys(specs).map(kebab));
   for (const key of Object.keys(file)) {
     if (!knownFileKeys.has(key)) {
-      throw new ConfigError(
-        `config file key "${key}"`,
-        file[key],
-        `one of the known keys: ${[...knownFileKeys].join(', ')}`,
-      );
+      throw ConfigError.unknown(`config file key "${key}"`, 'key', knownFileKeys, {
+        written: key,
+        shown: (name) => `"${name}"`,
+        elsewhere: `the keys are the option names of ${options.name} --help, without the dashes`,
+      });
     }
   }
 
@@ -133,7 +183,7 @@ export function loadConfig<S extends OptionSpecs>(specs: S, options: LoadOptions
   for (const [key, spec] of Object.entries(specs)) {
     const flag = kebab(key);
     const fromFlag = spec.fileOnly ? undefined : argv[flag];
-    const envKey = [envName(key), ...(spec.env ?? [])].find(
+    const envKey = [optionEnvName(key), ...(spec.env ?? [])].find(
       (name) => options.env[name] !== undefined && options.env[name] !== '',
     );
     let raw: unknown;
@@ -157,12 +207,17 @@ export function loadConfig<S extends OptionSpecs>(specs: S, options: LoadOptions
       config[key] = spec.parse(raw, { warn: (message) => warnings.push(`${label}${message}`) });
     } catch (error) {
       if (!(error instanceof InvalidValue)) throw error;
-      if (error.at) throw new ConfigError(`${label}${error.at.path}`, error.at.given, error.expected);
+      if (error.at) {
+        const key = `${label}${error.at.path}`;
+        const { problem } = error.at;
+        throw new ConfigError(key, error.at.given, error.expected, problem && `${key}: ${problem}`);
+      }
       const where = label === flag ? `config file key "${flag}"` : label;
       throw new ConfigError(where, spec.secret ? '(secret)' : raw, error.expected);
     }
   }
-  const knownEnv = new Set(['STOKER_CONFIG', ...Object.keys(specs).map(envName)]);
+  // STOKER_COMMIT: the commit the image was built from, for --version (docker/Dockerfile sets it).
+  const knownEnv = new Set(['STOKER_CONFIG', 'STOKER_COMMIT', ...Object.keys(specs).map(optionEnvName)]);
   const unknownEnv = Object.keys(options.env)
     .filter((name) => name.startsWith('STOKER_') && !knownEnv.has(name))
     .sort();
@@ -212,20 +267,6 @@ function normaliseBooleanFlags(argv: readonly string[], specs: OptionSpecs): str
     }
   }
   return result;
-}
-
-/** The command line for an error message, without the values of flags named like secrets. */
-function describeArgv(argv: readonly string[]): string {
-  return argv
-    .map((arg, i) => {
-      const withValue = /^(-[^=]*)=/.exec(arg);
-      if (withValue) return isSecretName(withValue[1]!) ? `${withValue[1]}=(secret)` : arg;
-      const previous = argv[i - 1];
-      const isValueOfSecret =
-        previous !== undefined && /^-[^=]*$/.test(previous) && isSecretName(previous) && !arg.startsWith('-');
-      return isValueOfSecret ? '(secret)' : arg;
-    })
-    .join(' ');
 }
 
 function loadFile(path: string | undefined): Record<string, unknown> {

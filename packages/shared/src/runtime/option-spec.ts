@@ -1,3 +1,5 @@
+import { closestName } from './did-you-mean.js';
+import type { OptionGroup } from './help.js';
 import { InvalidValue, type Parser } from './parsers.js';
 
 /**
@@ -17,6 +19,8 @@ export interface OptionSpec<T> {
   array?: boolean;
   /** Extra environment variables read after `STOKER_<KEY>` (e.g. Marathon's `PORT0`). */
   env?: readonly string[];
+  /** The --help section it is listed in; none: among the agent's own options, first. */
+  group?: OptionGroup;
   /** Only settable in the config file (structured values such as a list of clusters). */
   fileOnly?: boolean;
   /** Never shown in errors, logs or /status. */
@@ -88,7 +92,13 @@ export function perClusterEntries<S extends OptionSpecs>(
     if (entryKey) byEntryKey.set(entryKey, name);
     if (entryKey && spec.oldClusterKey) oldKeys.set(spec.oldClusterKey, entryKey);
   }
-  const known = `one of the keys of an entry: ${[...byEntryKey.keys()].sort().join(', ')}`;
+  const allKeys = [...byEntryKey.keys()].sort();
+  const unknownKey = (written: string): string => {
+    const closest = closestName(written, [...byEntryKey.keys(), ...oldKeys.keys()]);
+    return closest
+      ? `did you mean ${oldKeys.get(closest) ?? closest}?`
+      : `the keys of an entry are ${allKeys.join(', ')}`;
+  };
   return (raw, context) => {
     if (!Array.isArray(raw) || raw.length === 0)
       throw new InvalidValue(
@@ -97,6 +107,14 @@ export function perClusterEntries<S extends OptionSpecs>(
     return raw.map((entry: unknown, index) => {
       if (!entry || typeof entry !== 'object' || Array.isArray(entry))
         throw new InvalidValue('a mapping', { path: `[${index}]`, given: entry });
+      for (const [oldKey, entryKey] of oldKeys) {
+        if (oldKey in entry && entryKey in entry)
+          throw new InvalidValue(`${entryKey} only`, {
+            path: `[${index}]`,
+            given: entry,
+            problem: `${oldKey} and ${entryKey} are one setting (${oldKey} is its old spelling): keep ${entryKey} only`,
+          });
+      }
       const parsed: Record<string, unknown> = {};
       for (const [written, value] of Object.entries(entry)) {
         const at = { path: `[${index}].${written}`, given: value };
@@ -104,7 +122,10 @@ export function perClusterEntries<S extends OptionSpecs>(
         if (entryKey !== written)
           context?.warn(`${at.path}: deprecated spelling; write ${entryKey}, like the flag`);
         const name = byEntryKey.get(entryKey);
-        if (name === undefined) throw new InvalidValue(known, at);
+        if (name === undefined) {
+          const hint = unknownKey(written);
+          throw new InvalidValue(hint, { ...at, problem: `unknown key; ${hint}` });
+        }
         try {
           parsed[name] = specs[name]!.parse(value, context);
         } catch (error) {

@@ -45,7 +45,7 @@ export async function runAgent<S extends OptionSpecs>(
   argv: readonly string[] = process.argv.slice(2),
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<number> {
-  const specs = { ...commonOptions, ...definition.options };
+  const specs = agentOptions(definition);
   let config: CommonConfig & ConfigOf<S>;
   let unknownEnv: string[];
   let warnings: string[];
@@ -54,6 +54,7 @@ export async function runAgent<S extends OptionSpecs>(
       name: definition.name,
       version: definition.version,
       description: definition.description,
+      ...(definition.examples ? { examples: definition.examples } : {}),
       argv,
       env,
     });
@@ -104,6 +105,21 @@ export async function runAgent<S extends OptionSpecs>(
     );
   }
   return runtime.run();
+}
+
+/** Every option of an agent: the common ones, `--prefix` defaulting to the agent's, and its own. */
+export function agentOptions<S extends OptionSpecs>(
+  definition: AgentDefinition<S>,
+): typeof commonOptions & S {
+  const prefixText =
+    typeof definition.defaultPrefix === 'string'
+      ? `\`${definition.defaultPrefix}\``
+      : definition.defaultPrefixText;
+  return {
+    ...commonOptions,
+    prefix: { ...commonOptions.prefix, ...(prefixText ? { defaultText: prefixText } : {}) },
+    ...definition.options,
+  };
 }
 
 function configFailure(name: string, error: unknown): number {
