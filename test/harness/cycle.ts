@@ -1,4 +1,12 @@
-import { type Cycle, DistinctNames, LineBatch, ProblemLog, type SegmentSanitizer } from '@stoker/shared';
+import {
+  type Cycle,
+  DistinctNames,
+  type ExposeRender,
+  Exposition,
+  LineBatch,
+  ProblemLog,
+  type SegmentSanitizer,
+} from '@stoker/shared';
 import pino, { type Logger } from 'pino';
 
 export interface RecordingCycle extends Cycle {
@@ -8,6 +16,8 @@ export interface RecordingCycle extends Cycle {
   lines(): string[];
   /** name → value of those lines. */
   byName(): Map<string, number>;
+  /** The Prometheus exposition of what the job exposed (text format 0.0.4 unless asked). */
+  exposition(format?: 'text' | 'openmetrics'): string;
 }
 
 /**
@@ -33,6 +43,7 @@ export function recordingCycle(
     warnings.push(typeof obj === 'string' ? obj : (msg ?? JSON.stringify(obj)));
   }) as typeof log.warn;
   const timestampSec = options.timestampSec ?? 1_700_000_000;
+  let exposed: ExposeRender | undefined;
   const lines = (): string[] => {
     const batch = new LineBatch({ prefix: options.prefix ?? [], timestampSec });
     names.flush((name, value, leaf) => batch.addBytes(name, value, leaf));
@@ -51,6 +62,14 @@ export function recordingCycle(
       recorded.push({ segments: [...segments], value });
     },
     group: (head) => names.group(head),
+    expose(render) {
+      exposed = render;
+    },
+    exposition(format = 'text') {
+      const out = new Exposition();
+      for (const _ of exposed?.(out) ?? []);
+      return out.render(format);
+    },
     warnings,
     lines,
     byName() {

@@ -11,6 +11,8 @@ export * from './carbon/sender.js';
 export * from './carbon/spool.js';
 export * from './carbon/spool-lock.js';
 export * from './carbon/tags.js';
+export * from './prometheus/exposition.js';
+export * from './prometheus/scrape.js';
 export * from './rates.js';
 export * from './runtime/agent-definition.js';
 export * from './runtime/config.js';

@@ -1,5 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { CONTENT_TYPES, negotiateFormat } from '../prometheus/exposition.js';
+import type { ScrapeSource } from '../prometheus/scrape.js';
 
 /**
  * Liveness for an orchestrator that restarts what fails it: `unhealthy` (503) only when a restart
@@ -18,23 +20,43 @@ export interface HttpEndpointOptions {
   port: number;
   health(): Health;
   status(): unknown;
+  /** GET /metrics: the last completed cycles in Prometheus' text format or OpenMetrics. */
+  metrics: ScrapeSource;
 }
 
 /**
- * GET /healthz and GET /status, nothing else: Marathon's MESOS_HTTP health check and a person with
- * curl are its only clients. Other paths are 404, other methods 405.
+ * GET /healthz, /status and /metrics, nothing else: Marathon's MESOS_HTTP health check, a person with
+ * curl and Prometheus are its only clients. Other paths are 404, other methods 405.
  */
 export async function startHttpEndpoint(
   options: HttpEndpointOptions,
 ): Promise<{ server: Server; port: number }> {
   const server = createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0];
+    if (path === '/metrics' && (request.method === 'GET' || request.method === 'HEAD')) {
+      const format = negotiateFormat(request.headers.accept);
+      options.metrics.scrape(format).then(
+        (text) => {
+          response.writeHead(200, {
+            'content-type': CONTENT_TYPES[format],
+            'content-length': Buffer.byteLength(text),
+          });
+          response.end(request.method === 'HEAD' ? undefined : text);
+        },
+        (error: unknown) => {
+          response.writeHead(500, { 'content-type': 'text/plain' });
+          response.end(`${(error as Error).message}\n`);
+        },
+      );
+      return;
+    }
     const routes: Record<string, () => [number, unknown]> = {
       '/healthz': () => {
         const health = options.health();
         return [health.status === 'unhealthy' ? 503 : 200, health];
       },
       '/status': () => [200, options.status()],
+      '/metrics': () => [200, undefined], // answered above; listed for the 404's list and the 405
     };
     const route = path ? routes[path] : undefined;
     let status: number;

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { LeafGroup } from '../carbon/distinct-names.js';
 import type { SegmentSanitizer } from '../carbon/segments.js';
+import type { ExposeRender } from '../prometheus/scrape.js';
 import type { SeriesProfile } from './options.js';
 import type { ProblemLog } from './problem-log.js';
 
@@ -42,6 +43,12 @@ export interface Cycle {
    * The same head gives the same group within a cycle; a head's samples all go through its group.
    */
   group(head: readonly (string | number)[]): LeafGroup;
+  /**
+   * How this cycle's samples look to Prometheus: kept once the cycle completes and run when /metrics
+   * is scraped (the samples it closes over are not read again). A cycle that never calls it leaves
+   * an empty exposition, so a failed cycle's stale series disappear.
+   */
+  expose(render: ExposeRender): void;
 }
 
 export interface Job {

@@ -47,8 +47,9 @@ export const commonOptions = {
   }),
   output: opt({
     group: 'sending',
-    describe: "`stdout` prints the lines instead of sending them (es2graphite's `--stdout`)",
-    parse: parsers.oneOf(['carbon', 'stdout'] as const),
+    describe:
+      "`stdout` prints the lines instead of sending them (es2graphite's `--stdout`); `none` sends nothing: a pure Prometheus exporter (`/metrics` on `--http-port`)",
+    parse: parsers.oneOf(['carbon', 'stdout', 'none'] as const),
     default: 'carbon',
   }),
   prefix: opt({
@@ -119,7 +120,7 @@ export const commonOptions = {
   }),
   httpPort: opt({
     group: 'endpoint',
-    describe: 'port of `/healthz` and `/status`; 0 picks a free port; unset: no endpoint',
+    describe: 'port of `/healthz`, `/status` and `/metrics`; 0 picks a free port; unset: no endpoint',
     parse: parsers.integer({ min: 0, max: 65535 }),
     env: ['PORT0'],
   }),

@@ -7,6 +7,8 @@ import { parsePrefix } from '../carbon/segments.js';
 import { CarbonSender } from '../carbon/sender.js';
 import { SpoolInUseError } from '../carbon/spool-lock.js';
 import { tagSuffix } from '../carbon/tags.js';
+import type { Exposition } from '../prometheus/exposition.js';
+import { type ExposeRender, ScrapeSource } from '../prometheus/scrape.js';
 import type { AgentDefinition } from './agent-definition.js';
 import { ConfigError, loadConfig } from './config.js';
 import { EventLoopWatch } from './event-loop-watch.js';
@@ -33,6 +35,8 @@ export interface JobState {
   consecutive_failures: number;
   /** Lines the last cycle sent: the series this job costs in whisper. */
   series_sent?: number;
+  /** Aligned timestamp (s) of the last completed cycle: its samples are what /metrics shows. */
+  last_cycle_timestamp_s?: number;
 }
 
 /**
@@ -145,6 +149,7 @@ class Runtime<S extends OptionSpecs> {
   private readonly startedAtMs = Date.now();
   private shuttingDown = false;
   private readonly loopWatch = new EventLoopWatch();
+  private readonly scrapes = new ScrapeSource((out) => this.exposeOwn(out));
 
   constructor(
     private readonly definition: AgentDefinition<S>,
@@ -159,7 +164,8 @@ class Runtime<S extends OptionSpecs> {
     this.sender = new CarbonSender({
       destinations: config.carbon,
       mode: config.carbonMode,
-      protocol: config.output === 'stdout' ? 'stdout' : config.carbonProtocol,
+      // `none` never hands the sender a line (see runJob); stdout needs no connection to stand by.
+      protocol: config.output === 'carbon' ? config.carbonProtocol : 'stdout',
       queueBytes: config.queueSize,
       ...(config.spoolDir === undefined
         ? {}
@@ -189,8 +195,9 @@ class Runtime<S extends OptionSpecs> {
           port: config.httpPort,
           health: () => this.health(),
           status: () => this.status(),
+          metrics: this.scrapes,
         });
-        log.info({ port, host: config.httpHost }, 'http endpoint listening (/healthz, /status)');
+        log.info({ port, host: config.httpHost }, 'http endpoint listening (/healthz, /status, /metrics)');
       } catch (error) {
         log.fatal({ err: error, port: config.httpPort }, 'cannot listen for the http endpoint');
         return 1;
@@ -223,7 +230,7 @@ class Runtime<S extends OptionSpecs> {
         jobs: this.agent.jobs.map((job) => job.name),
         interval_ms: config.interval,
         output: config.output,
-        carbon: this.sender.stats().destinations.map((d) => d.name),
+        carbon: config.output === 'carbon' ? this.sender.stats().destinations.map((d) => d.name) : [],
       },
       `${this.definition.name} ${this.definition.version} started`,
     );
@@ -277,12 +284,14 @@ class Runtime<S extends OptionSpecs> {
       this.leafNames.set(job, leafNames);
     }
     const names = new DistinctNames(job.sanitize, leafNames, this.filter(job, prefix));
+    const output = this.config.output;
     const batch = new LineBatch({
       prefix,
       timestampSec: alignTimestamp(tickAtMs, job.intervalMs),
       tagSuffix: this.tags,
-      onChunk: (chunk, lines) => this.sender.send(chunk, lines),
+      onChunk: output === 'none' ? () => {} : (chunk, lines) => this.sender.send(chunk, lines),
     });
+    let exposed: ExposeRender | undefined;
     const cycle: Cycle = {
       job: job.name,
       signal,
@@ -293,6 +302,9 @@ class Runtime<S extends OptionSpecs> {
       problems: this.problems,
       emit: (segments, value) => names.add(segments, value),
       group: (head) => names.group(head),
+      expose: (render) => {
+        exposed = render;
+      },
     };
     const started = performance.now();
     let failure: unknown;
@@ -334,6 +346,8 @@ class Runtime<S extends OptionSpecs> {
     this.dropped.non_finite += non_finite;
     this.dropped.too_long += batch.dropped.too_long;
     if (!state) return; // the self-metrics job keeps no state of its own
+    state.last_cycle_timestamp_s = cycle.timestampSec;
+    this.scrapes.publish(job.name, exposed ?? (() => undefined));
     state.runs++;
     state.last_start = new Date(tickAtMs).toISOString();
     state.last_duration_ms = Math.round(performance.now() - started);
@@ -426,6 +440,22 @@ class Runtime<S extends OptionSpecs> {
     return { status, reasons: [...stuck, ...degraded] };
   }
 
+  /** The runtime's own view of each job, beside the samples of its last cycle. */
+  private exposeOwn(out: Exposition): void {
+    for (const [job, state] of this.states) {
+      const labels = [['agent_job', job]] as const;
+      if (state.last_result !== undefined)
+        out.add(JOB_FAMILIES.up, labels, state.last_result === 'ok' ? 1 : 0);
+      out.add(JOB_FAMILIES.cycles, labels, state.runs);
+      out.add(JOB_FAMILIES.errors, labels, state.errors);
+      out.add(JOB_FAMILIES.skippedTicks, labels, state.skipped_ticks);
+      if (state.last_duration_ms !== undefined)
+        out.add(JOB_FAMILIES.duration, labels, state.last_duration_ms / 1000);
+      if (state.last_cycle_timestamp_s !== undefined)
+        out.add(JOB_FAMILIES.cycleTimestamp, labels, state.last_cycle_timestamp_s);
+    }
+  }
+
   private status(): unknown {
     const stats = this.sender.stats();
     return {
@@ -440,7 +470,7 @@ class Runtime<S extends OptionSpecs> {
       jobs: Object.fromEntries(this.states),
       sender: {
         mode: this.config.carbonMode,
-        protocol: this.config.output === 'stdout' ? 'stdout' : this.config.carbonProtocol,
+        protocol: this.config.output === 'carbon' ? this.config.carbonProtocol : this.config.output,
         reachable: this.sender.reachable,
         queue_bytes: stats.queueBytes,
         queue_bytes_max: stats.queueBytesMax,
@@ -495,6 +525,28 @@ class Runtime<S extends OptionSpecs> {
     return 0;
   }
 }
+
+/** The runtime's own series on /metrics, one per job (`agent_job`: Prometheus keeps `job` for itself). */
+const JOB_FAMILIES = {
+  up: { name: 'stoker_job_up', type: 'gauge', help: '1 when the last cycle succeeded, 0 when it failed' },
+  cycles: { name: 'stoker_job_cycles_total', type: 'counter', help: 'Cycles completed since start' },
+  errors: { name: 'stoker_job_errors_total', type: 'counter', help: 'Cycles failed since start' },
+  skippedTicks: {
+    name: 'stoker_job_skipped_ticks_total',
+    type: 'counter',
+    help: 'Ticks skipped because the previous cycle was still running',
+  },
+  duration: {
+    name: 'stoker_job_cycle_duration_seconds',
+    type: 'gauge',
+    help: 'How long the last cycle took',
+  },
+  cycleTimestamp: {
+    name: 'stoker_job_last_cycle_timestamp_seconds',
+    type: 'gauge',
+    help: 'Aligned timestamp of the cycle whose samples this exposition shows (the timestamp of its carbon lines)',
+  },
+} as const;
 
 /** An event loop blocked this long is stuck: the agent cannot collect or send meanwhile. */
 const LOOP_STALL_MS = 5000;
