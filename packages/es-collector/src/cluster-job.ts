@@ -15,6 +15,7 @@ import { masterNodePath, parseMasterNodeId } from './collectors/master-node.js';
 import { nodesStats, parseNodesStats } from './collectors/nodes-stats.js';
 import { parseRoot, ROOT_PATH, type RootInfo } from './collectors/root.js';
 import { NAMING_SCHEMES, type NamingScheme, nameSamples } from './naming/index.js';
+import { exposeSamples } from './prometheus/expose.js';
 import type { Sample } from './samples.js';
 import { type ClusterTarget, seedLabel } from './targets.js';
 
@@ -278,6 +279,7 @@ export class ClusterJob implements Job {
     }
     this.renamedFrom = cluster !== reported ? reported : undefined;
     nameSamples(cycle, this.naming, cluster, samples);
+    cycle.expose((out) => exposeSamples(out, cluster, samples));
     this.status = {
       cluster,
       seeds: this.target.seeds.map((seed) => seed.origin),

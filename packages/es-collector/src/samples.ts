@@ -36,7 +36,13 @@ export type Sample =
   | { kind: 'health_status'; index?: string; status: HealthStatus }
   | { kind: 'cluster_stats'; path: Path; value: number }
   /** One node's whole `_nodes/stats` entry: each numeric leaf a series, under its path as ES nests it. */
-  | { kind: 'node'; node: string; stats: StatsTree }
+  | {
+      kind: 'node';
+      node: string;
+      stats: StatsTree;
+      /** The node's entry as ES sent it: Prometheus labels (host, roles, a data path's mount) come from it. */
+      raw?: Readonly<Record<string, unknown>>;
+    }
   /** Rates, latencies and percents computed here (`rates.indexing.index_per_s`). */
   | { kind: 'node_derived'; node: string; path: Path; value: number }
   /** One index (or `_all`, or a date-suffix rollup): its primaries and total, each leaf a series. */

@@ -1,0 +1,288 @@
+import { type Exposition, type Family, type Labels, type LeafName, LeafNames } from '@stoker/shared';
+import type { LeafSink, Sample } from '../samples.js';
+import {
+  EXPORTER_HEALTH_FIELDS,
+  EXPORTER_HEALTH_STATUS,
+  EXPORTER_NODE_METRICS,
+  type ExporterMetric,
+  exporterNodeLabels,
+} from './exporter-names.js';
+import { familyOf, type StokerMetric, stokerMetric } from './stoker-names.js';
+
+/**
+ * One cluster's samples of one cycle as Prometheus series: elasticsearch_exporter's names where it
+ * has the figure (exporter-names.ts), `stoker_es_*` otherwise (stoker-names.ts). Rates, latencies
+ * and other figures derived from counters are left out: Prometheus has the counters and rate().
+ * Yields after each node and index, so the runtime can give the event loop back.
+ */
+export function* exposeSamples(
+  out: Exposition,
+  cluster: string,
+  samples: readonly Sample[],
+): Generator<void> {
+  const clusterLabel: Labels = [['cluster', cluster]];
+  for (const sample of samples) {
+    switch (sample.kind) {
+      case 'node': {
+        const raw = sample.raw ?? {};
+        const sink = new NodeSink(
+          out,
+          [...clusterLabel, ['node', sample.node]],
+          exporterNodeLabels(cluster, raw),
+          raw,
+        );
+        sample.stats.walk(sink);
+        yield;
+        break;
+      }
+      case 'index':
+        sample.stats.walk(new IndexSink(out, [...clusterLabel, ['index', sample.index]]));
+        yield;
+        break;
+      case 'health':
+        if (
+          sample.index === undefined &&
+          sample.path.length === 1 &&
+          EXPORTER_HEALTH_FIELDS.has(sample.path[0]!)
+        )
+          out.add(healthFamily(sample.path[0]!), clusterLabel, sample.value);
+        else
+          put(
+            out,
+            stokerMetric(
+              sample.index === undefined ? 'cluster_health' : 'index_health',
+              sample.path,
+              HEALTH_HELP,
+            ),
+            withIndex(clusterLabel, sample.index),
+            sample.value,
+          );
+        break;
+      case 'health_status':
+        for (const color of ['green', 'yellow', 'red'] as const)
+          out.add(
+            sample.index === undefined ? EXPORTER_HEALTH_STATUS : INDEX_HEALTH_STATUS,
+            [...withIndex(clusterLabel, sample.index), ['color', color]],
+            sample.status === color ? 1 : 0,
+          );
+        break;
+      case 'cluster_stats':
+        put(
+          out,
+          stokerMetric('cluster_stats', sample.path, '_cluster/stats figure'),
+          clusterLabel,
+          sample.value,
+        );
+        break;
+      case 'pending_tasks':
+        put(
+          out,
+          stokerMetric('pending_tasks', sample.path, '_cluster/pending_tasks figure'),
+          clusterLabel,
+          sample.value,
+        );
+        break;
+      case 'node_derived':
+        // Percents worked out from two leaves; rates and latencies are rate() over the counters.
+        if (sample.path[0] === 'derived')
+          out.add(
+            familyOf(`stoker_es_node_${sample.path[1]}`, 'gauge', 'Worked out from _nodes/stats'),
+            [...clusterLabel, ['node', sample.node]],
+            sample.value,
+          );
+        break;
+      case 'aggregate':
+        exposeAggregate(out, clusterLabel, sample.group, sample.path, sample.value);
+        break;
+      case 'collector':
+        exposeCollector(
+          out,
+          sample.node === undefined ? clusterLabel : [...clusterLabel, ['node', sample.node]],
+          sample.path,
+          sample.value,
+        );
+        break;
+    }
+  }
+}
+
+const HEALTH_HELP = '_cluster/health figure';
+const INDEX_HEALTH_STATUS: Family = {
+  name: 'stoker_es_index_health_status',
+  type: 'gauge',
+  help: 'Health of one index (1 for the current color)',
+};
+
+function healthFamily(field: string): Family {
+  return familyOf(`elasticsearch_cluster_health_${field}`, 'gauge', `_cluster/health ${field}`);
+}
+
+function withIndex(labels: Labels, index: string | undefined): Labels {
+  return index === undefined ? labels : [...labels, ['index', index]];
+}
+
+function put(out: Exposition, metric: StokerMetric, labels: Labels, value: number): void {
+  out.add(
+    metric.family,
+    metric.labels.length > 0 ? [...labels, ...metric.labels] : labels,
+    value * metric.scale,
+  );
+}
+
+/** `aggregates.<role>.<metric>.<stat>` as `stoker_es_nodes_<metric>{cluster,role,stat}`. */
+function exposeAggregate(
+  out: Exposition,
+  labels: Labels,
+  role: string,
+  path: readonly string[],
+  value: number,
+): void {
+  if (path[0] === 'node_count') {
+    out.add(
+      familyOf('stoker_es_role_nodes', 'gauge', 'Nodes with this role (`all`: every node)'),
+      [...labels, ['role', role]],
+      value,
+    );
+    return;
+  }
+  const [metric, stat] = path;
+  out.add(
+    familyOf(
+      `stoker_es_nodes_${metric}`,
+      'gauge',
+      'sum, avg, max or min of one node figure over the nodes of a role',
+    ),
+    [...labels, ['role', role], ['stat', stat ?? '']],
+    value,
+  );
+}
+
+const COLLECTOR_FAMILIES: Readonly<Record<string, readonly [Family, number]>> = {
+  up: [familyOf('stoker_es_collector_up', 'gauge', '1 when some API of the cluster answered this cycle'), 1],
+  duration_ms: [
+    familyOf('stoker_es_collector_duration_seconds', 'gauge', 'How long the cycle took'),
+    1 / 1000,
+  ],
+  errors_total: [familyOf('stoker_es_collector_failed_apis', 'gauge', 'Requests that failed this cycle'), 1],
+  version_major: [familyOf('stoker_es_version_major', 'gauge', 'Major version the cluster reports'), 1],
+  nodes: [familyOf('stoker_es_collector_nodes', 'gauge', 'Nodes in the _nodes/stats answer'), 1],
+  indices_dropped: [
+    familyOf('stoker_es_collector_indices_dropped', 'gauge', 'Indices left out by --indices-* this cycle'),
+    1,
+  ],
+  is_master: [
+    familyOf('stoker_es_collector_is_master', 'gauge', '--local: 1 when this node is the elected master'),
+    1,
+  ],
+};
+const API_FAILED = familyOf('stoker_es_collector_api_failed', 'gauge', '1 when this API failed this cycle');
+const API_DURATION = familyOf(
+  'stoker_es_collector_api_duration_seconds',
+  'gauge',
+  'How long the API took to answer',
+);
+
+function exposeCollector(out: Exposition, labels: Labels, path: readonly string[], value: number): void {
+  const [head, api] = path;
+  if (head === 'errors' && api) out.add(API_FAILED, [...labels, ['api', api]], value);
+  else if (head === 'api_duration_ms' && api) out.add(API_DURATION, [...labels, ['api', api]], value / 1000);
+  else {
+    const known = head === undefined ? undefined : COLLECTOR_FAMILIES[head];
+    if (known) out.add(known[0], labels, value * known[1]);
+  }
+}
+
+/** Raw `_nodes/stats` paths, shared by every node: each leaf is mapped once for the life of the process. */
+const nodeLeaves = new LeafNames(undefined, 200_000);
+type NodeMapping = { exporter: ExporterMetric; label?: string } | { stoker: StokerMetric };
+const nodeMappings = new WeakMap<LeafName, NodeMapping>();
+
+function nodeMapping(leaf: LeafName): NodeMapping {
+  let mapping = nodeMappings.get(leaf);
+  if (!mapping) {
+    mapping = exporterMapping(leaf.keys) ?? {
+      stoker: stokerMetric('node', leaf.keys, `_nodes/stats ${leaf.rawPath}`),
+    };
+    nodeMappings.set(leaf, mapping);
+  }
+  return mapping;
+}
+
+function exporterMapping(keys: readonly string[]): NodeMapping | undefined {
+  const exact = EXPORTER_NODE_METRICS[keys.join('.')];
+  if (exact) return { exporter: exact };
+  for (let i = 0; i < keys.length - 1; i++) {
+    const pattern = keys.map((key, j) => (j === i ? '*' : key)).join('.');
+    const found = EXPORTER_NODE_METRICS[pattern];
+    if (found) return { exporter: found, label: keys[i]! };
+  }
+  return undefined;
+}
+
+class NodeSink implements LeafSink {
+  readonly root = nodeLeaves.root;
+
+  constructor(
+    private readonly out: Exposition,
+    private readonly labels: Labels,
+    private readonly exporterLabels: Labels,
+    private readonly raw: Readonly<Record<string, unknown>>,
+  ) {}
+
+  add(leaf: LeafName, value: number): void {
+    const mapping = nodeMapping(leaf);
+    if ('stoker' in mapping) {
+      put(this.out, mapping.stoker, this.labels, value);
+      return;
+    }
+    const { exporter, label } = mapping;
+    let labels = exporter.labels ? [...this.exporterLabels, ...exporter.labels] : this.exporterLabels;
+    if (exporter.label && label !== undefined) {
+      labels = [...labels, [exporter.label, label]];
+      if (exporter.label === 'path') labels = [...labels, ['mount', this.mountOf(label)]];
+    }
+    const suffix =
+      exporter.family.type === 'summary' ? (leaf.keys.at(-1) === 'collection_count' ? '_count' : '_sum') : '';
+    this.out.add(exporter.family, labels, value * (exporter.scale ?? 1), suffix);
+  }
+
+  addRun(leaves: readonly LeafName[], values: readonly number[]): void {
+    for (let i = 0; i < leaves.length; i++) this.add(leaves[i]!, values[i]!);
+  }
+
+  /** The mount of the data path `path` (the exporter labels its filesystem series with both). */
+  private mountOf(path: string): string {
+    const data = (this.raw.fs as { data?: unknown } | undefined)?.data;
+    if (!Array.isArray(data)) return '';
+    const entry = data.find(
+      (item) => item && typeof item === 'object' && (item as { path?: unknown }).path === path,
+    );
+    const mount = entry?.mount;
+    return typeof mount === 'string' ? mount : '';
+  }
+}
+
+/** An index's `primaries.*` and `total.*` as one family each, told apart by the label `shards`. */
+class IndexSink implements LeafSink {
+  readonly root = nodeLeaves.root;
+  private static readonly mappings = new WeakMap<LeafName, StokerMetric>();
+
+  constructor(
+    private readonly out: Exposition,
+    private readonly labels: Labels,
+  ) {}
+
+  add(leaf: LeafName, value: number): void {
+    let metric = IndexSink.mappings.get(leaf);
+    if (!metric) {
+      metric = stokerMetric('index', leaf.keys.slice(1), `_stats ${leaf.rawPath.replace(/^[^.]*\./, '')}`);
+      IndexSink.mappings.set(leaf, metric);
+    }
+    const shards = leaf.keys[0] === 'primaries' ? 'primaries' : (leaf.keys[0] ?? '');
+    this.out.add(metric.family, [...this.labels, ['shards', shards], ...metric.labels], value * metric.scale);
+  }
+
+  addRun(leaves: readonly LeafName[], values: readonly number[]): void {
+    for (let i = 0; i < leaves.length; i++) this.add(leaves[i]!, values[i]!);
+  }
+}
