@@ -148,7 +148,7 @@ function exposeAggregate(
   const [metric, stat] = path;
   out.add(
     familyOf(
-      `stoker_es_nodes_${metric}`,
+      `stoker_es_nodes_${metric?.replace(/_count$/, '')}`,
       'gauge',
       'sum, avg, max or min of one node figure over the nodes of a role',
     ),

@@ -89,7 +89,12 @@ export function stokerMetric(area: string, keys: readonly string[], help: string
   const histogram = /_histogram(_|$)/.test(name);
   if (histogram) name = name.replace(/_histogram(_|$)/, '_requests$1');
   const type: FamilyType =
-    histogram || /(^|_)total$/.test(leaf) || /time_in_millis$/.test(leaf) || COUNTER_LEAVES.has(leaf)
+    histogram ||
+    /(^|_)total$/.test(leaf) ||
+    /time_in_millis$/.test(leaf) ||
+    COUNTER_LEAVES.has(leaf) ||
+    // ingest's `total.count` / `total.failed`: documents through the pipelines since start.
+    (keys[keys.length - 2] === 'total' && (leaf === 'count' || leaf === 'failed'))
       ? 'counter'
       : 'gauge';
   if (type === 'counter' && !name.endsWith('_total')) name += '_total';
