@@ -3,12 +3,15 @@ import type { RawCgroupStats } from './cgroup/raw.js';
 import type { ContainerIdentity } from './docker/identity.js';
 import { getOrCreate } from './map-util.js';
 import { type Combine, type Metric, metricPath } from './metrics.js';
+import type { InterfaceCounters } from './procfs/net-dev.js';
 
 /** One container after a cycle's read. */
 export interface MeasuredContainer {
   identity: ContainerIdentity;
   raw: RawCgroupStats;
   metrics: Metric[];
+  /** Network counters as read (cumulative), when the container has a namespace of its own. */
+  interfaces?: readonly InterfaceCounters[];
 }
 
 export interface GroupAggregate {

@@ -23,8 +23,9 @@ import { deriveHostMetrics, hostCpuCount, readHost } from './host.js';
 import { HostDiskReader } from './host-disks.js';
 import { getOrCreate } from './map-util.js';
 import { deriveContainerMetrics, type Metric } from './metrics.js';
-import { type NamingScheme, seriesOut } from './naming/scheme.js';
+import { type CycleView, type NamingScheme, seriesOut } from './naming/scheme.js';
 import { type InterfaceCounters, readNetDev } from './procfs/net-dev.js';
+import { exposeCycle } from './prometheus/expose.js';
 import { PseudoFiles } from './pseudo-file.js';
 import { BlockDeviceNames } from './sysfs/block-devices.js';
 
@@ -123,19 +124,16 @@ export class ContainerCollector implements Job {
     const { source, lifecycle } = this.options;
     // Container names, label values and app ids that sanitise alike (`web.1`, `web_1`) are told apart
     // by the runtime when the cycle is named.
-    this.options.naming.render(
-      {
-        host: this.options.hostName,
-        containers,
-        hostMetrics,
-        blockDeviceName: (majorMinor) => this.blockDevices.nameOf(majorMinor),
-        dockerUp: source.connected,
-        ...(lifecycle
-          ? { lifecycle: lifecycle.view(containers.map((container) => container.identity)) }
-          : {}),
-      },
-      seriesOut(cycle),
-    );
+    const view: CycleView = {
+      host: this.options.hostName,
+      containers,
+      hostMetrics,
+      blockDeviceName: (majorMinor) => this.blockDevices.nameOf(majorMinor),
+      dockerUp: source.connected,
+      ...(lifecycle ? { lifecycle: lifecycle.view(containers.map((container) => container.identity)) } : {}),
+    };
+    this.options.naming.render(view, seriesOut(cycle));
+    cycle.expose((out) => exposeCycle(out, view));
     this.lastCycle = {
       at: new Date(started).toISOString(),
       containers: containers.length,
@@ -301,7 +299,7 @@ export class ContainerCollector implements Job {
       { raw, interfaces, atMs: Date.now(), hostCpus: this.hostCpus },
       getOrCreate(this.trackers, identity.id, () => new CounterTracker()),
     );
-    return { identity, raw, metrics };
+    return interfaces ? { identity, raw, metrics, interfaces } : { identity, raw, metrics };
   }
 
   /** The container's cgroup paths as found before, while its main process is the same. */

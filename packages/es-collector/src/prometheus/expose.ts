@@ -1,4 +1,11 @@
-import { type Exposition, type Family, type Labels, type LeafName, LeafNames } from '@stoker/shared';
+import {
+  type Exposition,
+  type Family,
+  familyNamed,
+  type Labels,
+  type LeafName,
+  LeafNames,
+} from '@stoker/shared';
 import type { LeafSink, Sample } from '../samples.js';
 import {
   EXPORTER_HEALTH_FIELDS,
@@ -7,7 +14,7 @@ import {
   type ExporterMetric,
   exporterNodeLabels,
 } from './exporter-names.js';
-import { familyOf, type StokerMetric, stokerMetric } from './stoker-names.js';
+import { type StokerMetric, stokerMetric } from './stoker-names.js';
 
 /**
  * One cluster's samples of one cycle as Prometheus series: elasticsearch_exporter's names where it
@@ -86,7 +93,7 @@ export function* exposeSamples(
         // Percents worked out from two leaves; rates and latencies are rate() over the counters.
         if (sample.path[0] === 'derived')
           out.add(
-            familyOf(`stoker_es_node_${sample.path[1]}`, 'gauge', 'Worked out from _nodes/stats'),
+            familyNamed(`stoker_es_node_${sample.path[1]}`, 'gauge', 'Worked out from _nodes/stats'),
             [...clusterLabel, ['node', sample.node]],
             sample.value,
           );
@@ -114,7 +121,7 @@ const INDEX_HEALTH_STATUS: Family = {
 };
 
 function healthFamily(field: string): Family {
-  return familyOf(`elasticsearch_cluster_health_${field}`, 'gauge', `_cluster/health ${field}`);
+  return familyNamed(`elasticsearch_cluster_health_${field}`, 'gauge', `_cluster/health ${field}`);
 }
 
 function withIndex(labels: Labels, index: string | undefined): Labels {
@@ -139,7 +146,7 @@ function exposeAggregate(
 ): void {
   if (path[0] === 'node_count') {
     out.add(
-      familyOf('stoker_es_role_nodes', 'gauge', 'Nodes with this role (`all`: every node)'),
+      familyNamed('stoker_es_role_nodes', 'gauge', 'Nodes with this role (`all`: every node)'),
       [...labels, ['role', role]],
       value,
     );
@@ -147,7 +154,7 @@ function exposeAggregate(
   }
   const [metric, stat] = path;
   out.add(
-    familyOf(
+    familyNamed(
       `stoker_es_nodes_${metric?.replace(/_count$/, '')}`,
       'gauge',
       'sum, avg, max or min of one node figure over the nodes of a role',
@@ -158,25 +165,35 @@ function exposeAggregate(
 }
 
 const COLLECTOR_FAMILIES: Readonly<Record<string, readonly [Family, number]>> = {
-  up: [familyOf('stoker_es_collector_up', 'gauge', '1 when some API of the cluster answered this cycle'), 1],
+  up: [
+    familyNamed('stoker_es_collector_up', 'gauge', '1 when some API of the cluster answered this cycle'),
+    1,
+  ],
   duration_ms: [
-    familyOf('stoker_es_collector_duration_seconds', 'gauge', 'How long the cycle took'),
+    familyNamed('stoker_es_collector_duration_seconds', 'gauge', 'How long the cycle took'),
     1 / 1000,
   ],
-  errors_total: [familyOf('stoker_es_collector_failed_apis', 'gauge', 'Requests that failed this cycle'), 1],
-  version_major: [familyOf('stoker_es_version_major', 'gauge', 'Major version the cluster reports'), 1],
-  nodes: [familyOf('stoker_es_collector_nodes', 'gauge', 'Nodes in the _nodes/stats answer'), 1],
+  errors_total: [
+    familyNamed('stoker_es_collector_failed_apis', 'gauge', 'Requests that failed this cycle'),
+    1,
+  ],
+  version_major: [familyNamed('stoker_es_version_major', 'gauge', 'Major version the cluster reports'), 1],
+  nodes: [familyNamed('stoker_es_collector_nodes', 'gauge', 'Nodes in the _nodes/stats answer'), 1],
   indices_dropped: [
-    familyOf('stoker_es_collector_indices_dropped', 'gauge', 'Indices left out by --indices-* this cycle'),
+    familyNamed('stoker_es_collector_indices_dropped', 'gauge', 'Indices left out by --indices-* this cycle'),
     1,
   ],
   is_master: [
-    familyOf('stoker_es_collector_is_master', 'gauge', '--local: 1 when this node is the elected master'),
+    familyNamed('stoker_es_collector_is_master', 'gauge', '--local: 1 when this node is the elected master'),
     1,
   ],
 };
-const API_FAILED = familyOf('stoker_es_collector_api_failed', 'gauge', '1 when this API failed this cycle');
-const API_DURATION = familyOf(
+const API_FAILED = familyNamed(
+  'stoker_es_collector_api_failed',
+  'gauge',
+  '1 when this API failed this cycle',
+);
+const API_DURATION = familyNamed(
   'stoker_es_collector_api_duration_seconds',
   'gauge',
   'How long the API took to answer',

@@ -1,4 +1,4 @@
-import { type Family, type FamilyType, metricName } from '@stoker/shared';
+import { type Family, type FamilyType, familyNamed, metricName } from '@stoker/shared';
 
 /**
  * Names for what elasticsearch_exporter does not have: `stoker_es_<area>_<path>`, where a key that
@@ -65,8 +65,6 @@ const UNITS: readonly (readonly [RegExp, string, number])[] = [
   [/_ms$/, '_seconds', 1 / 1000],
 ];
 
-const families = new Map<string, Family>();
-
 /** A leaf below `area` (`node`, `index`, `cluster_stats`...): its family, naming-key labels and scale. */
 export function stokerMetric(area: string, keys: readonly string[], help: string): StokerMetric {
   const labels: [string, string][] = [];
@@ -101,19 +99,10 @@ export function stokerMetric(area: string, keys: readonly string[], help: string
   // `_count` is a summary's suffix to Prometheus: a gauge says what it counts (`docs`, `threads`).
   else if (type === 'gauge') name = name.replace(/_count$|^count$/, '');
   return {
-    family: familyOf(metricName(name ? `stoker_es_${area}_${name}` : `stoker_es_${area}`), type, help),
+    family: familyNamed(metricName(name ? `stoker_es_${area}_${name}` : `stoker_es_${area}`), type, help),
     labels,
     scale,
   };
-}
-
-export function familyOf(name: string, type: FamilyType, help: string): Family {
-  let family = families.get(name);
-  if (!family) {
-    family = { name, type, help };
-    families.set(name, family);
-  }
-  return family;
 }
 
 /** The label of the key at `index` when a NAMING_KEYS pattern ends there. */

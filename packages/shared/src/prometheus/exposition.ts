@@ -109,6 +109,18 @@ function formatValue(value: number): string {
   return String(value);
 }
 
+const families = new Map<string, Family>();
+
+/** The family of this name, made once: names built at run time (from a path) share one object. */
+export function familyNamed(name: string, type: FamilyType, help: string): Family {
+  let family = families.get(name);
+  if (!family) {
+    family = { name, type, help };
+    families.set(name, family);
+  }
+  return family;
+}
+
 /** A metric name from free text: anything outside `[a-zA-Z0-9_:]` becomes `_`, never a leading digit. */
 export function metricName(raw: string): string {
   const name = raw.replace(/[^a-zA-Z0-9_:]/g, '_');
