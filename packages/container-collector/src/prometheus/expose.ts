@@ -13,7 +13,7 @@ import { APP_LEAVES, CADVISOR, CADVISOR_NETWORK, CONTAINER_LEAVES } from './name
  */
 export function* exposeCycle(out: Exposition, view: CycleView): Generator<void> {
   for (const container of view.containers) {
-    exposeContainer(out, container, containerLabels(container));
+    exposeContainer(out, container, containerLabels(container), view.blockDeviceName);
     yield;
   }
   for (const [appId, tasks] of groupByApp(view.containers)) {
@@ -68,7 +68,12 @@ export function containerLabels(container: MeasuredContainer): Labels {
 
 const NS = 1e-9;
 
-function exposeContainer(out: Exposition, container: MeasuredContainer, labels: Labels): void {
+function exposeContainer(
+  out: Exposition,
+  container: MeasuredContainer,
+  labels: Labels,
+  blockDeviceName: CycleView['blockDeviceName'],
+): void {
   const { cpu, memory } = container.raw;
   const put = (family: Family, value: number | undefined, scale = 1, extra?: Labels) => {
     if (value !== undefined) out.add(family, extra ? [...labels, ...extra] : labels, value * scale);
@@ -86,7 +91,9 @@ function exposeContainer(out: Exposition, container: MeasuredContainer, labels: 
   put(CADVISOR.memorySwap, memory.swapBytes);
   put(CADVISOR.memoryLimit, memory.limitBytes);
   for (const device of container.raw.blockIo) {
-    const extra: Labels = [['device', device.device]];
+    // cAdvisor names the device by its node (`/dev/sda`); `major:minor` when sysfs does not list it.
+    const name = blockDeviceName(device.device);
+    const extra: Labels = [['device', name === undefined ? device.device : `/dev/${name}`]];
     put(CADVISOR.fsReadBytes, device.readBytes, 1, extra);
     put(CADVISOR.fsWriteBytes, device.writeBytes, 1, extra);
     put(CADVISOR.fsReads, device.reads, 1, extra);
