@@ -81,6 +81,9 @@ export async function startHttpEndpoint(
     response.end(request.method === 'HEAD' ? undefined : text);
   });
   server.keepAliveTimeout = 5000;
+  // Prometheus keeps its scrape connection open between scrapes: an open connection must not keep a
+  // stopping agent alive.
+  server.on('connection', (socket) => socket.unref());
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => {
