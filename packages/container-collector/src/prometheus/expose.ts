@@ -132,7 +132,9 @@ function exposeGroup(
       out.add(family, labels, metric.value);
       continue;
     }
-    const { name, extra } = groupName(metric.path);
+    const { name: pathName, extra } = groupName(metric.path);
+    // `_count` is a summary's suffix to Prometheus: `cpu.count` is `cpus`.
+    const name = pathName.replace(/_count$/, 's');
     out.add(
       familyNamed(
         `${scope}_${name}`,
