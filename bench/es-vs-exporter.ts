@@ -24,15 +24,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { startEsStandin } from '../test/harness/es-standin.js';
 import { sharedSkip } from '../test/harness/fixtures.js';
-import {
-  buildAgents,
-  freePort,
-  type RunningAgent,
-  spawnProcess,
-  startBuiltAgent,
-  untilBeforeTick,
-} from './lib/agents.js';
+import { buildAgents, type RunningAgent, startBuiltAgent, untilBeforeTick } from './lib/agents.js';
 import { startBigCluster } from './lib/es-cluster.js';
+import { EXPORTER, startExporter } from './lib/exporter.js';
 import { type LineSink, startLineSink } from './lib/line-sink.js';
 import { cpuMs, peakRssBytes, rssBytes } from './lib/proc.js';
 import {
@@ -62,7 +56,6 @@ const { values: flags } = parseArgs({
 });
 const ROUNDS = Math.max(1, Number(flags.rounds));
 const PARTS = new Set(flags.only.split(','));
-const EXPORTER = 'prometheus-elasticsearch-exporter';
 /** Settling time after a cycle's last byte or a scrape's end, before CPU is read again. */
 const SETTLE_MS = 300;
 
@@ -99,13 +92,7 @@ async function headToHead(): Promise<void> {
   log(`head to head: synthesising ${nodes} nodes / ${indices} indices`);
   const cluster = await startBigCluster({ nodes, indices });
   const sink = await startLineSink();
-  const exporterPort = await freePort();
-  const exporter = spawnProcess(EXPORTER, [
-    `--es.uri=${cluster.url}`,
-    '--es.all',
-    '--es.indices',
-    `--web.listen-address=127.0.0.1:${exporterPort}`,
-  ]);
+  const exporter = await startExporter(cluster.url);
   const ours = await startBuiltAgent('es-collector', [
     '--es',
     cluster.url,
@@ -119,17 +106,8 @@ async function headToHead(): Promise<void> {
     '--self-metrics',
     'false',
   ]);
-  const metricsUrl = `http://127.0.0.1:${exporterPort}/metrics`;
+  const metricsUrl = exporter.metricsUrl;
   try {
-    for (let i = 0; ; i++) {
-      try {
-        await fetch(`http://127.0.0.1:${exporterPort}/`);
-        break;
-      } catch {
-        if (i > 100) throw new Error(`${EXPORTER} did not listen:\n${exporter.stderrTail()}`);
-        await sleep(100);
-      }
-    }
     log(
       `head to head: bodies ${formatMiB(cluster.nodesStatsBytes)} node stats, ${formatMiB(cluster.indicesStatsBytes)} index stats`,
     );

@@ -15,8 +15,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { sharedSkip } from '../test/harness/fixtures.js';
-import { buildAgents, freePort, spawnProcess, startBuiltAgent } from './lib/agents.js';
+import { buildAgents, startBuiltAgent } from './lib/agents.js';
 import { startBigCluster } from './lib/es-cluster.js';
+import { EXPORTER, startExporter } from './lib/exporter.js';
 import { cpuMs, peakRssBytes } from './lib/proc.js';
 import { formatMiB, formatNumber, loadNow, log, machine, maxOf, median, minOf, table } from './lib/report.js';
 import { scrape } from './lib/scrape.js';
@@ -30,7 +31,6 @@ const { values: flags } = parseArgs({
   },
 });
 const ROUNDS = Math.max(1, Number(flags.rounds));
-const EXPORTER = 'prometheus-elasticsearch-exporter';
 const SETTLE_MS = 300;
 
 const skip = sharedSkip();
@@ -56,13 +56,7 @@ const indices = Number(flags.indices);
 const intervalMs = Number(flags.interval) * 1000;
 log(`prom-scrape: synthesising ${nodes} nodes / ${indices} indices`);
 const cluster = await startBigCluster({ nodes, indices });
-const exporterPort = await freePort();
-const exporter = spawnProcess(EXPORTER, [
-  `--es.uri=${cluster.url}`,
-  '--es.all',
-  '--es.indices',
-  `--web.listen-address=127.0.0.1:${exporterPort}`,
-]);
+const exporter = await startExporter(cluster.url);
 const ours = await startBuiltAgent('es-collector', [
   '--es',
   cluster.url,
@@ -80,7 +74,7 @@ const ours = await startBuiltAgent('es-collector', [
   'warn',
 ]);
 const oursUrl = `http://127.0.0.1:${ours.httpPort}/metrics`;
-const theirUrl = `http://127.0.0.1:${exporterPort}/metrics`;
+const theirUrl = exporter.metricsUrl;
 const rows: {
   first: Awaited<ReturnType<typeof measuredScrape>>;
   cached: Awaited<ReturnType<typeof measuredScrape>>;
@@ -88,15 +82,6 @@ const rows: {
   cycleMs: number;
 }[] = [];
 try {
-  for (let i = 0; ; i++) {
-    try {
-      await fetch(`http://127.0.0.1:${exporterPort}/`);
-      break;
-    } catch {
-      if (i > 100) throw new Error(`${EXPORTER} did not listen:\n${exporter.stderrTail()}`);
-      await sleep(100);
-    }
-  }
   // Warm-up, not measured: a cold JIT, and the first render names every leaf once.
   let runs = (await ours.waitForStatus((s) => (s.jobs?.bench?.runs ?? 0) >= 1)).jobs.bench.runs;
   await scrape(oursUrl, 'elasticsearch_');
