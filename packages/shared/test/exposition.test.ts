@@ -77,13 +77,17 @@ describe('ScrapeSource', () => {
     });
     let turns = 0;
     const ticker = setInterval(() => turns++, 0);
-    const text = await source.scrape('text');
+    const text = (await source.scrape('text')).toString();
     clearInterval(ticker);
     assert.ok(turns > 0, 'timers ran while the render was under way');
     assert.match(text, /x_bytes\{part="2"\} 2/);
-    assert.equal(await source.scrape('openmetrics').then((om) => om.endsWith('# EOF\n')), true);
+    assert.equal(await source.scrape('openmetrics').then((om) => om.toString().endsWith('# EOF\n')), true);
     assert.equal(renders, 1, 'a second scrape of the same cycle is served from the cache');
     source.publish('job', () => undefined);
-    assert.doesNotMatch(await source.scrape('text'), /x_bytes/, "a new cycle's samples replace the old");
+    assert.doesNotMatch(
+      (await source.scrape('text')).toString(),
+      /x_bytes/,
+      "a new cycle's samples replace the old",
+    );
   });
 });

@@ -2,9 +2,11 @@ import {
   type Exposition,
   type Family,
   familyNamed,
+  joinLabelText,
   type Labels,
   type LeafName,
   LeafNames,
+  labelText,
 } from '@stoker/shared';
 import type { LeafSink, Sample } from '../samples.js';
 import {
@@ -34,8 +36,8 @@ export function* exposeSamples(
         const raw = sample.raw ?? {};
         const sink = new NodeSink(
           out,
-          [...clusterLabel, ['node', sample.node]],
-          exporterNodeLabels(cluster, raw),
+          labelText([...clusterLabel, ['node', sample.node]]),
+          labelText(exporterNodeLabels(cluster, raw)),
           raw,
         );
         sample.stats.walk(sink);
@@ -43,7 +45,7 @@ export function* exposeSamples(
         break;
       }
       case 'index':
-        sample.stats.walk(new IndexSink(out, [...clusterLabel, ['index', sample.index]]));
+        sample.stats.walk(new IndexSink(out, labelText([...clusterLabel, ['index', sample.index]])));
         yield;
         break;
       case 'health':
@@ -129,9 +131,9 @@ function withIndex(labels: Labels, index: string | undefined): Labels {
 }
 
 function put(out: Exposition, metric: StokerMetric, labels: Labels, value: number): void {
-  out.add(
+  out.addWithLabelText(
     metric.family,
-    metric.labels.length > 0 ? [...labels, ...metric.labels] : labels,
+    joinLabelText(labelText(labels), metric.labelText),
     value * metric.scale,
   );
 }
@@ -211,29 +213,48 @@ function exposeCollector(out: Exposition, labels: Labels, path: readonly string[
 
 /** Raw `_nodes/stats` paths, shared by every node: each leaf is mapped once for the life of the process. */
 const nodeLeaves = new LeafNames(undefined, 200_000);
-type NodeMapping = { exporter: ExporterMetric; label?: string } | { stoker: StokerMetric };
+
+/** An exporter figure of one leaf: its labels beyond the node's rendered once, and its `_sum`/`_count`. */
+interface ExporterLeaf {
+  exporter: ExporterMetric;
+  labelText: string;
+  suffix: string;
+  /** A data path: the exporter adds its mount, which only the node's answer knows. */
+  dataPath?: string;
+}
+type NodeMapping = { exporterLeaf: ExporterLeaf } | { stoker: StokerMetric };
 const nodeMappings = new WeakMap<LeafName, NodeMapping>();
 
 function nodeMapping(leaf: LeafName): NodeMapping {
   let mapping = nodeMappings.get(leaf);
   if (!mapping) {
-    mapping = exporterMapping(leaf.keys) ?? {
-      stoker: stokerMetric('node', leaf.keys, `_nodes/stats ${leaf.rawPath}`),
-    };
+    const exporterLeaf = exporterMapping(leaf.keys);
+    mapping = exporterLeaf
+      ? { exporterLeaf }
+      : { stoker: stokerMetric('node', leaf.keys, `_nodes/stats ${leaf.rawPath}`) };
     nodeMappings.set(leaf, mapping);
   }
   return mapping;
 }
 
-function exporterMapping(keys: readonly string[]): NodeMapping | undefined {
-  const exact = EXPORTER_NODE_METRICS[keys.join('.')];
-  if (exact) return { exporter: exact };
-  for (let i = 0; i < keys.length - 1; i++) {
-    const pattern = keys.map((key, j) => (j === i ? '*' : key)).join('.');
-    const found = EXPORTER_NODE_METRICS[pattern];
-    if (found) return { exporter: found, label: keys[i]! };
+function exporterMapping(keys: readonly string[]): ExporterLeaf | undefined {
+  let exporter = EXPORTER_NODE_METRICS[keys.join('.')];
+  let key: string | undefined;
+  for (let i = 0; !exporter && i < keys.length - 1; i++) {
+    exporter = EXPORTER_NODE_METRICS[keys.map((each, j) => (j === i ? '*' : each)).join('.')];
+    if (exporter) key = keys[i];
   }
-  return undefined;
+  if (!exporter) return undefined;
+  const labels: (readonly [string, string])[] = [...(exporter.labels ?? [])];
+  if (exporter.label && key !== undefined) labels.push([exporter.label, key]);
+  const suffix =
+    exporter.family.type === 'summary' ? (keys.at(-1) === 'collection_count' ? '_count' : '_sum') : '';
+  return {
+    exporter,
+    labelText: labelText(labels),
+    suffix,
+    ...(exporter.label === 'path' && key !== undefined ? { dataPath: key } : {}),
+  };
 }
 
 class NodeSink implements LeafSink {
@@ -241,26 +262,27 @@ class NodeSink implements LeafSink {
 
   constructor(
     private readonly out: Exposition,
-    private readonly labels: Labels,
-    private readonly exporterLabels: Labels,
+    private readonly labelText: string,
+    private readonly exporterLabelText: string,
     private readonly raw: Readonly<Record<string, unknown>>,
   ) {}
 
   add(leaf: LeafName, value: number): void {
     const mapping = nodeMapping(leaf);
     if ('stoker' in mapping) {
-      put(this.out, mapping.stoker, this.labels, value);
+      const { family, scale } = mapping.stoker;
+      this.out.addWithLabelText(
+        family,
+        joinLabelText(this.labelText, mapping.stoker.labelText),
+        value * scale,
+      );
       return;
     }
-    const { exporter, label } = mapping;
-    let labels = exporter.labels ? [...this.exporterLabels, ...exporter.labels] : this.exporterLabels;
-    if (exporter.label && label !== undefined) {
-      labels = [...labels, [exporter.label, label]];
-      if (exporter.label === 'path') labels = [...labels, ['mount', this.mountOf(label)]];
-    }
-    const suffix =
-      exporter.family.type === 'summary' ? (leaf.keys.at(-1) === 'collection_count' ? '_count' : '_sum') : '';
-    this.out.add(exporter.family, labels, value * (exporter.scale ?? 1), suffix);
+    const { exporter, dataPath, suffix } = mapping.exporterLeaf;
+    let labels = joinLabelText(this.exporterLabelText, mapping.exporterLeaf.labelText);
+    if (dataPath !== undefined)
+      labels = joinLabelText(labels, labelText([['mount', this.mountOf(dataPath)]]));
+    this.out.addWithLabelText(exporter.family, labels, value * (exporter.scale ?? 1), suffix);
   }
 
   addRun(leaves: readonly LeafName[], values: readonly number[]): void {
@@ -282,21 +304,32 @@ class NodeSink implements LeafSink {
 /** An index's `primaries.*` and `total.*` as one family each, told apart by the label `shards`. */
 class IndexSink implements LeafSink {
   readonly root = nodeLeaves.root;
-  private static readonly mappings = new WeakMap<LeafName, StokerMetric>();
+  private static readonly mappings = new WeakMap<LeafName, { metric: StokerMetric; labelText: string }>();
 
   constructor(
     private readonly out: Exposition,
-    private readonly labels: Labels,
+    private readonly labelText: string,
   ) {}
 
   add(leaf: LeafName, value: number): void {
-    let metric = IndexSink.mappings.get(leaf);
-    if (!metric) {
-      metric = stokerMetric('index', leaf.keys.slice(1), `_stats ${leaf.rawPath.replace(/^[^.]*\./, '')}`);
-      IndexSink.mappings.set(leaf, metric);
+    let mapping = IndexSink.mappings.get(leaf);
+    if (!mapping) {
+      const metric = stokerMetric(
+        'index',
+        leaf.keys.slice(1),
+        `_stats ${leaf.rawPath.replace(/^[^.]*\./, '')}`,
+      );
+      mapping = {
+        metric,
+        labelText: joinLabelText(labelText([['shards', leaf.keys[0] ?? '']]), metric.labelText),
+      };
+      IndexSink.mappings.set(leaf, mapping);
     }
-    const shards = leaf.keys[0] === 'primaries' ? 'primaries' : (leaf.keys[0] ?? '');
-    this.out.add(metric.family, [...this.labels, ['shards', shards], ...metric.labels], value * metric.scale);
+    this.out.addWithLabelText(
+      mapping.metric.family,
+      joinLabelText(this.labelText, mapping.labelText),
+      value * mapping.metric.scale,
+    );
   }
 
   addRun(leaves: readonly LeafName[], values: readonly number[]): void {

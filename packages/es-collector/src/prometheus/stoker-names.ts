@@ -1,4 +1,4 @@
-import { type Family, type FamilyType, familyNamed, metricName } from '@stoker/shared';
+import { type Family, type FamilyType, familyNamed, labelText, metricName } from '@stoker/shared';
 
 /**
  * Names for what elasticsearch_exporter does not have: `stoker_es_<area>_<path>`, where a key that
@@ -10,6 +10,8 @@ export interface StokerMetric {
   family: Family;
   /** Labels taken from the path's naming keys: [label, key]. */
   labels: readonly (readonly [string, string])[];
+  /** The same, rendered (`labelText`). */
+  labelText: string;
   scale: number;
 }
 
@@ -101,6 +103,7 @@ export function stokerMetric(area: string, keys: readonly string[], help: string
   return {
     family: familyNamed(metricName(name ? `stoker_es_${area}_${name}` : `stoker_es_${area}`), type, help),
     labels,
+    labelText: labelText(labels),
     scale,
   };
 }

@@ -20,7 +20,7 @@ export class ScrapeSource {
   private readonly renders = new Map<string, ExposeRender>();
   private generation = 0;
   private cached:
-    | { generation: number; exposition: Exposition; text: Map<ExpositionFormat, string> }
+    | { generation: number; exposition: Exposition; text: Map<ExpositionFormat, Buffer> }
     | undefined;
   private rendering: Promise<Exposition> | undefined;
 
@@ -33,7 +33,8 @@ export class ScrapeSource {
     this.generation++;
   }
 
-  async scrape(format: ExpositionFormat): Promise<string> {
+  /** The exposition as UTF-8 bytes, encoded once per cycle and format. */
+  async scrape(format: ExpositionFormat): Promise<Buffer> {
     let cached = this.cached;
     if (cached?.generation !== this.generation) {
       const generation = this.generation;
@@ -46,7 +47,7 @@ export class ScrapeSource {
     }
     let text = cached.text.get(format);
     if (text === undefined) {
-      text = cached.exposition.render(format);
+      text = Buffer.from(cached.exposition.render(format));
       cached.text.set(format, text);
     }
     return text;

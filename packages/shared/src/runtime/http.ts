@@ -37,10 +37,7 @@ export async function startHttpEndpoint(
       const format = negotiateFormat(request.headers.accept);
       options.metrics.scrape(format).then(
         (text) => {
-          response.writeHead(200, {
-            'content-type': CONTENT_TYPES[format],
-            'content-length': Buffer.byteLength(text),
-          });
+          response.writeHead(200, { 'content-type': CONTENT_TYPES[format], 'content-length': text.length });
           response.end(request.method === 'HEAD' ? undefined : text);
         },
         (error: unknown) => {
