@@ -258,8 +258,8 @@ describe('es-collector HTTP endpoint: documented routes and methods only', { ski
     await es?.close();
   });
 
-  test('GET and HEAD on /healthz and /status; a query string is ignored', async () => {
-    for (const path of ['/healthz', '/status', '/status?verbose=1']) {
+  test('GET and HEAD on /healthz, /status and /metrics; a query string is ignored', async () => {
+    for (const path of ['/healthz', '/status', '/status?verbose=1', '/metrics', '/metrics?x=1']) {
       assert.equal((await raw(port, 'GET', path)).status, 200, path);
       const head = await raw(port, 'HEAD', path);
       assert.equal(head.status, 200, `HEAD ${path}`);
@@ -269,7 +269,7 @@ describe('es-collector HTTP endpoint: documented routes and methods only', { ski
 
   test('every other method is 405 with Allow: GET, HEAD', async () => {
     for (const method of ['POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'TRACE']) {
-      for (const path of ['/healthz', '/status']) {
+      for (const path of ['/healthz', '/status', '/metrics']) {
         const answer = await raw(port, method, path);
         assert.equal(answer.status, 405, `${method} ${path}`);
         assert.equal(answer.allow, 'GET, HEAD');
@@ -280,7 +280,8 @@ describe('es-collector HTTP endpoint: documented routes and methods only', { ski
   test('every other path is 404, including look-alikes and traversals', async () => {
     for (const path of [
       '/',
-      '/metrics',
+      '/metrics/',
+      '/METRICS',
       '/status/',
       '/healthz/x',
       '//status',

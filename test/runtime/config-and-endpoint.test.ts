@@ -186,7 +186,10 @@ describe('HTTP endpoint', () => {
       const health = await agent.get('/healthz');
       assert.equal(health.status, 200);
       assert.equal(health.body.status, 'ok');
-      assert.equal((await agent.get('/metrics')).status, 404);
+      const metrics = await agent.get('/metrics');
+      assert.equal(metrics.status, 200);
+      assert.match(metrics.body, /^stoker_job_cycles_total\{agent_job="job0"\} [1-9]/m);
+      assert.equal((await agent.get('/metricz')).status, 404);
       const post = await fetch(`http://127.0.0.1:${httpPort}/status`, { method: 'POST' });
       assert.equal(post.status, 405);
       assert.equal(post.headers.get('allow'), 'GET, HEAD');
