@@ -223,7 +223,19 @@ describe('Prometheus scrapes container-collector', {
       },
       {
         graphite: `${base}.tasks.abc-123.memory.oom_kills`,
+        promql: `stoker_container_memory_oom_kills_total${container}`,
+      },
+      {
+        graphite: `${base}.tasks.abc-123.lifecycle.oom_kills_total`,
         promql: `container_oom_events_total${container}`,
+      },
+      {
+        graphite: `${base}.tasks.abc-123.lifecycle.exits_total`,
+        promql: `stoker_container_exits_total${container}`,
+      },
+      {
+        graphite: `${base}.lifecycle.task_starts_total`,
+        promql: 'stoker_app_task_starts_total{marathon_app="/es/prom/data"}',
       },
       { graphite: `${base}.tasks.abc-123.pids.current`, promql: `stoker_container_pids${container}` },
       { graphite: `${base}.instances`, promql: 'stoker_app_instances{marathon_app="/es/prom/data"}' },

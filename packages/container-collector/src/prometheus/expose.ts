@@ -1,8 +1,16 @@
 import { type Exposition, type Family, familyNamed, type Labels, metricName } from '@stoker/shared';
 import { aggregate, groupByApp, groupByLabel, type MeasuredContainer } from '../aggregate.js';
+import type { LifecycleCounts, LifecycleNode } from '../docker/lifecycle.js';
 import type { Metric } from '../metrics.js';
 import type { CycleView } from '../naming/scheme.js';
-import { APP_LEAVES, CADVISOR, CADVISOR_NETWORK, CONTAINER_LEAVES } from './names.js';
+import {
+  ALL_LIFECYCLE,
+  APP_LIFECYCLE,
+  CADVISOR,
+  CADVISOR_NETWORK,
+  CONTAINER_LEAVES,
+  CONTAINER_LIFECYCLE,
+} from './names.js';
 
 /**
  * One cycle as Prometheus series: per container cAdvisor's names from its raw counters (no rate
@@ -20,7 +28,7 @@ export function* exposeCycle(out: Exposition, view: CycleView): Generator<void> 
     const labels: Labels = [['marathon_app', appId]];
     const group = aggregate(tasks);
     out.add(APP_INSTANCES, labels, group.instances);
-    exposeGroup(out, 'stoker_app', group.metrics, labels, APP_LEAVES);
+    exposeGroup(out, 'stoker_app', group.metrics, labels);
   }
   for (const [label, values] of groupByLabel(view.containers)) {
     for (const [value, members] of values) {
@@ -37,6 +45,44 @@ export function* exposeCycle(out: Exposition, view: CycleView): Generator<void> 
   out.add(ALL_INSTANCES, [], all.instances);
   exposeGroup(out, 'stoker_containers', all.metrics, []);
   exposeGroup(out, 'stoker_host', view.hostMetrics, []);
+  const lifecycle = view.lifecycle;
+  if (!lifecycle) return;
+  const running = new Map(view.containers.map((container) => [container.identity.name, container]));
+  for (const { node, counts } of lifecycle.containers) {
+    const container = running.get(node.name);
+    exposeLifecycle(
+      out,
+      CONTAINER_LIFECYCLE,
+      container ? containerLabels(container) : nodeLabels(node),
+      counts,
+    );
+  }
+  for (const [appId, counts] of lifecycle.apps)
+    exposeLifecycle(out, APP_LIFECYCLE, [['marathon_app', appId]], counts);
+  exposeLifecycle(out, ALL_LIFECYCLE, [], lifecycle.all);
+}
+
+/** Each figure the table names (one entry per figure), under `labels`. */
+function exposeLifecycle(
+  out: Exposition,
+  families: Readonly<Partial<Record<keyof LifecycleCounts, Family>>>,
+  labels: Labels,
+  counts: LifecycleCounts,
+): void {
+  for (const [field, family] of Object.entries(families) as [keyof LifecycleCounts, Family][]) {
+    const value = counts[field];
+    if (value !== undefined) out.add(family, labels, value);
+  }
+}
+
+/** A container the agent no longer sees (its deaths still count): its name and Marathon labels. */
+function nodeLabels(node: LifecycleNode): Labels {
+  const labels: [string, string][] = [['name', node.name]];
+  if (node.marathon) {
+    labels.push(['marathon_app', node.marathon.appId]);
+    if (node.marathon.taskId) labels.push(['mesos_task', node.marathon.taskId]);
+  }
+  return labels;
 }
 
 const APP_INSTANCES: Family = {
@@ -116,22 +162,11 @@ const NETWORK_FIELDS = Object.keys(CADVISOR_NETWORK) as (keyof typeof CADVISOR_N
 
 /**
  * An aggregate's metrics as `<scope>_<path>` gauges (rates and sums as Graphite has them), a device
- * or interface in the path as a label; `named` gives some paths a name of their own.
+ * or interface in the path as a label.
  */
-function exposeGroup(
-  out: Exposition,
-  scope: string,
-  metrics: readonly Metric[],
-  labels: Labels,
-  named: Readonly<Record<string, Family>> = {},
-): void {
+function exposeGroup(out: Exposition, scope: string, metrics: readonly Metric[], labels: Labels): void {
   for (const metric of metrics) {
     const path = dotted(metric.path);
-    const family = named[path];
-    if (family) {
-      out.add(family, labels, metric.value);
-      continue;
-    }
     const { name: pathName, extra } = groupName(metric.path);
     // `_count` is a summary's suffix to Prometheus: `cpu.count` is `cpus`.
     const name = pathName.replace(/_count$/, 's');

@@ -110,39 +110,57 @@ export const CONTAINER_LEAVES: Readonly<Record<string, Family>> = {
     'Times the memory limit was hit (memory.failcnt, memory.events max)',
   ),
   'memory.oom_kills': family(
-    'container_oom_events_total',
+    'stoker_container_memory_oom_kills_total',
     'counter',
-    'Count of out of memory events observed for the container',
+    "Processes the kernel OOM-killed in the container's cgroup (while it exists)",
   ),
   'pids.current': family('stoker_container_pids', 'gauge', 'Processes and threads in the container'),
   'pids.limit': family('stoker_container_pids_limit', 'gauge', 'Limit of processes and threads'),
-  // Lifecycle figures (restarts, exits, OOM kills seen by the agent), one entry each.
-  oom_kills_total: family(
+};
+
+/**
+ * Deaths and restarts Docker's events showed (docker/lifecycle.ts), by the field they come from:
+ * one entry per figure, for a container, an app and all containers on the host.
+ */
+export type LifecycleField = 'oomKillsTotal' | 'exitsTotal' | 'restartsTotal' | 'lastExitCode';
+export const CONTAINER_LIFECYCLE: Readonly<Record<LifecycleField, Family>> = {
+  oomKillsTotal: family(
     'container_oom_events_total',
     'counter',
     'Count of out of memory events observed for the container',
   ),
-  restarts_total: family(
+  exitsTotal: family('stoker_container_exits_total', 'counter', 'Deaths of the container seen by the agent'),
+  restartsTotal: family(
     'stoker_container_restarts_total',
     'counter',
-    'Restarts of the container seen by Docker',
+    "Restarts of the container by Docker's restart policy",
   ),
-  exits_total: family('stoker_container_exits_total', 'counter', 'Exits of the container seen by the agent'),
-  last_exit_code: family('stoker_container_last_exit_code', 'gauge', 'Exit code of the last exit'),
+  lastExitCode: family('stoker_container_last_exit_code', 'gauge', 'Exit code of its last death'),
 };
-
-/** App aggregates with a name of their own (the rest: `stoker_app_<path>`). */
-export const APP_LEAVES: Readonly<Record<string, Family>> = {
-  oom_kills_total: family(
-    'stoker_app_oom_kills_total',
+export const APP_LIFECYCLE: Readonly<Record<LifecycleField | 'taskStartsTotal' | 'taskExitsTotal', Family>> =
+  {
+    oomKillsTotal: family(
+      'stoker_app_oom_kills_total',
+      'counter',
+      "OOM kills in the app's tasks on this host",
+    ),
+    exitsTotal: family('stoker_app_exits_total', 'counter', "Deaths of the app's tasks on this host"),
+    restartsTotal: family('stoker_app_restarts_total', 'counter', "Restarts of the app's tasks on this host"),
+    lastExitCode: family('stoker_app_last_exit_code', 'gauge', "Exit code of the app's last task death"),
+    taskStartsTotal: family(
+      'stoker_app_task_starts_total',
+      'counter',
+      'Tasks of the app started on this host',
+    ),
+    taskExitsTotal: family('stoker_app_task_exits_total', 'counter', 'Tasks of the app ended on this host'),
+  };
+export const ALL_LIFECYCLE: Readonly<Record<LifecycleField, Family>> = {
+  oomKillsTotal: family(
+    'stoker_containers_oom_kills_total',
     'counter',
-    "OOM kills in the app's tasks on this host",
+    'OOM kills in containers on this host',
   ),
-  restarts_total: family('stoker_app_restarts_total', 'counter', "Restarts of the app's tasks on this host"),
-  task_starts_total: family(
-    'stoker_app_task_starts_total',
-    'counter',
-    'Tasks of the app started on this host',
-  ),
-  task_exits_total: family('stoker_app_task_exits_total', 'counter', 'Tasks of the app exited on this host'),
+  exitsTotal: family('stoker_containers_exits_total', 'counter', 'Deaths of containers on this host'),
+  restartsTotal: family('stoker_containers_restarts_total', 'counter', 'Restarts of containers on this host'),
+  lastExitCode: family('stoker_containers_last_exit_code', 'gauge', 'Exit code of the last container death'),
 };
