@@ -64,6 +64,7 @@ const ours = await startBuiltAgent('es-collector', [
   'bench',
   '--output',
   'none',
+  '--metrics',
   '--interval',
   `${intervalMs / 1000}s`,
   '--indices-top',

@@ -61,6 +61,7 @@ const COMMON_BAD: Record<keyof typeof commonOptions, Bad> = {
   connectTimeout: same('10x'),
   shutdownGrace: same('soon'),
   selfMetrics: same('maybe'),
+  metrics: same('maybe'),
   logLevel: same('loud'),
   logFormat: same('xml'),
   include: same('a.{b', ['a.{b']),

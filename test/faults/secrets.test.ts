@@ -248,7 +248,7 @@ describe('es-collector HTTP endpoint: documented routes and methods only', { ski
     port = await freePort();
     agent = startAgent(
       ES_CLI,
-      ['--es', es.url, '--cluster', 'http', '--interval', '1s', '--output', 'stdout'],
+      ['--es', es.url, '--cluster', 'http', '--interval', '1s', '--output', 'stdout', '--metrics'],
       { httpPort: port },
     );
     await agent.waitForStatus((s) => s.jobs.http.runs >= 1);

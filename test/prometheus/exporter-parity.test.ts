@@ -40,7 +40,9 @@ const ZERO_FILLED_ON_2X = new Set([
 
 async function stokerScrape(esUrl: string): Promise<string> {
   const port = await freePort();
-  const agent = startAgent(CLI, ['--es', esUrl, '--output', 'none', '--interval', '1s'], { httpPort: port });
+  const agent = startAgent(CLI, ['--es', esUrl, '--output', 'none', '--metrics', '--interval', '1s'], {
+    httpPort: port,
+  });
   try {
     await agent.waitForStatus((status) =>
       Object.values(status.jobs as Record<string, { runs: number }>).some((job) => job.runs >= 1),

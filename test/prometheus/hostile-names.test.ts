@@ -36,7 +36,7 @@ describe('hostile names on /metrics', { skip }, () => {
     const port = await freePort();
     const agent = startAgent(
       CLI,
-      ['--es', es.url, '--output', 'none', '--interval', '1s', '--indices-top', '100'],
+      ['--es', es.url, '--output', 'none', '--metrics', '--interval', '1s', '--indices-top', '100'],
       {
         httpPort: port,
       },

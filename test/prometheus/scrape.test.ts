@@ -90,7 +90,17 @@ describe('Prometheus scrapes es-collector', {
     const port = await freePort();
     const agent = startAgent(
       'packages/es-collector/src/cli.ts',
-      ['--es', es.url, '--cluster', 'prod', '--interval', '1s', '--carbon', `127.0.0.1:${carbon.linePort}`],
+      [
+        '--es',
+        es.url,
+        '--cluster',
+        'prod',
+        '--interval',
+        '1s',
+        '--carbon',
+        `127.0.0.1:${carbon.linePort}`,
+        '--metrics',
+      ],
       { httpPort: port },
     );
     t.after(() => agent.stop());
@@ -197,6 +207,7 @@ describe('Prometheus scrapes container-collector', {
         '1s',
         '--carbon',
         `127.0.0.1:${carbon.linePort}`,
+        '--metrics',
       ],
       { httpPort: port },
     );

@@ -170,9 +170,13 @@ describe('--once', () => {
 describe('HTTP endpoint', () => {
   test('serves /healthz and /status, 404 elsewhere, 405 for other methods', async () => {
     const httpPort = await freePort();
-    const agent = startAgent(AGENT, ['--output', 'stdout', '--interval', '1s', '--instance', 'i-1'], {
-      httpPort,
-    });
+    const agent = startAgent(
+      AGENT,
+      ['--output', 'stdout', '--interval', '1s', '--instance', 'i-1', '--metrics'],
+      {
+        httpPort,
+      },
+    );
     try {
       const status = await agent.waitForStatus((s) => s.jobs?.job0?.runs >= 1);
       assert.equal(status.agent, 'tick-agent');
@@ -207,9 +211,17 @@ describe('HTTP endpoint', () => {
     });
     try {
       await agent.waitForStatus((s) => s.agent === 'tick-agent');
+      // Without --metrics no cycle's samples are kept for a scraper, and /metrics is not a route.
+      assert.equal((await agent.get('/metrics')).status, 404);
     } finally {
       await agent.stop();
     }
+  });
+
+  test('--metrics without an HTTP endpoint is a config error naming both', async () => {
+    const result = await runAgentToEnd(AGENT, ['--output', 'stdout', '--metrics'], { PORT0: '' });
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(result.stderr, /--metrics: .*--http-port/);
   });
 
   test('/healthz is 503 with a reason when cycles stall', async () => {

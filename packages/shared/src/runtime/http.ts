@@ -20,8 +20,8 @@ export interface HttpEndpointOptions {
   port: number;
   health(): Health;
   status(): unknown;
-  /** GET /metrics: the last completed cycles in Prometheus' text format or OpenMetrics. */
-  metrics: ScrapeSource;
+  /** GET /metrics: the last completed cycles in Prometheus' text format or OpenMetrics (`--metrics`). */
+  metrics?: ScrapeSource;
 }
 
 /**
@@ -33,9 +33,10 @@ export async function startHttpEndpoint(
 ): Promise<{ server: Server; port: number }> {
   const server = createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0];
-    if (path === '/metrics' && (request.method === 'GET' || request.method === 'HEAD')) {
+    const { metrics } = options;
+    if (metrics && path === '/metrics' && (request.method === 'GET' || request.method === 'HEAD')) {
       const format = negotiateFormat(request.headers.accept);
-      options.metrics.scrape(format).then(
+      metrics.scrape(format).then(
         (text) => {
           response.writeHead(200, { 'content-type': CONTENT_TYPES[format], 'content-length': text.length });
           response.end(request.method === 'HEAD' ? undefined : text);
@@ -53,7 +54,8 @@ export async function startHttpEndpoint(
         return [health.status === 'unhealthy' ? 503 : 200, health];
       },
       '/status': () => [200, options.status()],
-      '/metrics': () => [200, undefined], // answered above; listed for the 404's list and the 405
+      // Answered above; listed for the 404's list and the 405.
+      ...(metrics ? { '/metrics': (): [number, unknown] => [200, undefined] } : {}),
     };
     const route = path ? routes[path] : undefined;
     let status: number;

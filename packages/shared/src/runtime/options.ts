@@ -48,7 +48,7 @@ export const commonOptions = {
   output: opt({
     group: 'sending',
     describe:
-      "`stdout` prints the lines instead of sending them (es2graphite's `--stdout`); `none` sends nothing: a pure Prometheus exporter (`/metrics` on `--http-port`)",
+      "`stdout` prints the lines instead of sending them (es2graphite's `--stdout`); `none` sends nothing: a pure Prometheus exporter (with `--metrics`)",
     parse: parsers.oneOf(['carbon', 'stdout', 'none'] as const),
     default: 'carbon',
   }),
@@ -123,6 +123,14 @@ export const commonOptions = {
     describe: 'port of `/healthz`, `/status` and `/metrics`; 0 picks a free port; unset: no endpoint',
     parse: parsers.integer({ min: 0, max: 65535 }),
     env: ['PORT0'],
+  }),
+  metrics: opt({
+    group: 'endpoint',
+    describe:
+      "serve the last cycle's series at `/metrics` for Prometheus (needs `--http-port`); off: the cycle's samples are let go once sent, as Graphite alone needs",
+    parse: parsers.boolean(),
+    default: false,
+    boolean: true,
   }),
   httpHost: opt({
     group: 'endpoint',

@@ -93,6 +93,17 @@ export async function runAgent<S extends OptionSpecs>(
     log.fatal({ err: error }, 'agent failed to start');
     return 1;
   }
+  if (config.metrics && config.httpPort === undefined) {
+    await agent.close?.();
+    return configFailure(
+      definition.name,
+      new ConfigError(
+        '--metrics',
+        true,
+        'an HTTP endpoint to serve /metrics on: give --http-port (or PORT0)',
+      ),
+    );
+  }
   let runtime: Runtime<S>;
   try {
     runtime = new Runtime(definition, config, agent, log);
@@ -195,9 +206,12 @@ class Runtime<S extends OptionSpecs> {
           port: config.httpPort,
           health: () => this.health(),
           status: () => this.status(),
-          metrics: this.scrapes,
+          ...(config.metrics ? { metrics: this.scrapes } : {}),
         });
-        log.info({ port, host: config.httpHost }, 'http endpoint listening (/healthz, /status, /metrics)');
+        log.info(
+          { port, host: config.httpHost },
+          `http endpoint listening (/healthz, /status${config.metrics ? ', /metrics' : ''})`,
+        );
       } catch (error) {
         log.fatal({ err: error, port: config.httpPort }, 'cannot listen for the http endpoint');
         return 1;
@@ -302,9 +316,12 @@ class Runtime<S extends OptionSpecs> {
       problems: this.problems,
       emit: (segments, value) => names.add(segments, value),
       group: (head) => names.group(head),
-      expose: (render) => {
-        exposed = render;
-      },
+      // Without --metrics nothing keeps the cycle's samples once they are sent.
+      expose: this.config.metrics
+        ? (render) => {
+            exposed = render;
+          }
+        : () => {},
     };
     const started = performance.now();
     let failure: unknown;
@@ -347,7 +364,7 @@ class Runtime<S extends OptionSpecs> {
     this.dropped.too_long += batch.dropped.too_long;
     if (!state) return; // the self-metrics job keeps no state of its own
     state.last_cycle_timestamp_s = cycle.timestampSec;
-    this.scrapes.publish(job.name, exposed ?? (() => undefined));
+    if (this.config.metrics) this.scrapes.publish(job.name, exposed ?? (() => undefined));
     state.runs++;
     state.last_start = new Date(tickAtMs).toISOString();
     state.last_duration_ms = Math.round(performance.now() - started);
