@@ -12,7 +12,7 @@ export const CONTAINERS_ESSENTIAL_SERIES: readonly string[] = [
   '*.{all,apps.*,labels.*.*}.memory.{working_set_bytes,cache_bytes,limit_bytes}',
   '*.apps.*.memory.{rss_bytes,failcnt,oom_kills}',
   '*.all.memory.swap_bytes',
-  '*.labels.*.*.{instances,memory.percent_of_limit}',
+  '*.labels.*.*.{instances,memory.percent_of_limit,memory.percent_of_limit.max}',
   '*.apps.*.tasks.*.memory.{working_set_bytes,percent_of_limit,oom_kills}',
   '*.apps.*.tasks.*.pids.current',
   '*.{all,apps.*}.io.{read_bytes_per_second,write_bytes_per_second}',
