@@ -14,99 +14,34 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
-import { sharedSkip } from '../test/harness/fixtures.js';
-import { buildAgents, freePort, startBuiltAgent, untilBeforeTick } from './lib/agents.js';
-import { startBigCluster } from './lib/es-cluster.js';
-import { startLineSink } from './lib/line-sink.js';
-import { cpuMs, peakRssBytes, rssBytes } from './lib/proc.js';
-import { formatMiB, formatNumber, log, machine, median, table } from './lib/report.js';
+import { freePort } from './lib/agents.js';
+import { cpuCell, type EsMode, esModeFlags, measureEsModes } from './lib/es-modes.js';
+import { formatMiB, formatNumber, machine, median, table } from './lib/report.js';
 
-const { values: flags } = parseArgs({
-  options: {
-    rounds: { type: 'string', default: '2' },
-    intervals: { type: 'string', default: '5' },
-    nodes: { type: 'string', default: '200' },
-    indices: { type: 'string', default: '5000' },
-  },
-});
-const INTERVAL_MS = 10_000;
-const skip = sharedSkip();
-if (skip) {
-  console.error(`spool-cpu: ${skip}`);
-  process.exit(1);
-}
+const flags = esModeFlags();
 
-interface Mode {
-  name: string;
-  carbonUp: boolean;
-  spool: boolean;
+/** Carbon up (the counting sink) or away (a port nothing listens on); with or without a spool. */
+function mode(name: string, carbonUp: boolean, spool: boolean): EsMode {
+  return {
+    name,
+    async setUp(sinkPort) {
+      const spoolDir = spool ? mkdtempSync(path.join(os.tmpdir(), 'stoker-spool-bench-')) : undefined;
+      const carbonPort = carbonUp ? sinkPort : await freePort();
+      return {
+        args: ['--carbon', `127.0.0.1:${carbonPort}`, ...(spoolDir ? ['--spool-dir', spoolDir] : [])],
+        tearDown: () => spoolDir && rmSync(spoolDir, { recursive: true, force: true }),
+      };
+    },
+  };
 }
-const MODES: Mode[] = [
-  { name: 'carbon up, memory only', carbonUp: true, spool: false },
-  { name: 'carbon up, spool', carbonUp: true, spool: true },
-  { name: 'carbon away, memory only', carbonUp: false, spool: false },
-  { name: 'carbon away, spooling', carbonUp: false, spool: true },
+const MODES = [
+  mode('carbon up, memory only', true, false),
+  mode('carbon up, spool', true, true),
+  mode('carbon away, memory only', false, false),
+  mode('carbon away, spooling', false, true),
 ];
 
-interface Measured {
-  cpuMsPerInterval: number;
-  rssBytes: number;
-  peakRssBytes: number;
-}
-
-buildAgents();
-const cluster = await startBigCluster({ nodes: Number(flags.nodes), indices: Number(flags.indices) });
-const sink = await startLineSink();
-const results = new Map<string, Measured[]>(MODES.map((mode) => [mode.name, []]));
-try {
-  for (let round = 1; round <= Number(flags.rounds); round++) {
-    for (const mode of MODES) {
-      const measured = await measure(mode);
-      results.get(mode.name)!.push(measured);
-      log(
-        `round ${round}: ${mode.name}: ${formatNumber(measured.cpuMsPerInterval)} ms CPU per interval, RSS ${formatMiB(measured.rssBytes)}`,
-      );
-    }
-  }
-} finally {
-  await sink.close();
-  await cluster.close();
-}
-
-async function measure(mode: Mode): Promise<Measured> {
-  const spoolDir = mode.spool ? mkdtempSync(path.join(os.tmpdir(), 'stoker-spool-bench-')) : undefined;
-  const carbonPort = mode.carbonUp ? sink.port : await freePort();
-  const agent = await startBuiltAgent('es-collector', [
-    '--es',
-    cluster.url,
-    '--cluster',
-    'bench',
-    '--carbon',
-    `127.0.0.1:${carbonPort}`,
-    '--self-metrics',
-    'false',
-    ...(spoolDir ? ['--spool-dir', spoolDir] : []),
-  ]);
-  try {
-    await agent.waitForStatus(
-      (status) => (status as { jobs: { bench?: { runs: number } } }).jobs.bench?.runs === 2,
-    );
-    await untilBeforeTick(INTERVAL_MS, 500);
-    const before = cpuMs(agent.pid);
-    await sleep(Number(flags.intervals) * INTERVAL_MS);
-    return {
-      cpuMsPerInterval: (cpuMs(agent.pid) - before) / Number(flags.intervals),
-      rssBytes: rssBytes(agent.pid),
-      peakRssBytes: peakRssBytes(agent.pid),
-    };
-  } finally {
-    await agent.stop();
-    if (spoolDir) rmSync(spoolDir, { recursive: true, force: true });
-  }
-}
-
+const results = await measureEsModes('spool-cpu', MODES, flags);
 const base = median(results.get(MODES[0]!.name)!.map((each) => each.cpuMsPerInterval));
 console.log(`## The spool's cost (es-collector, ${flags.nodes} nodes, ${flags.indices} indices)\n`);
 console.log(`\`\`\`\n${machine()}\n\`\`\`\n`);
@@ -119,14 +54,13 @@ console.log(
       'RSS at the end',
       'peak RSS',
     ],
-    MODES.map((mode) => {
-      const runs = results.get(mode.name)!;
-      const cpu = runs.map((each) => each.cpuMsPerInterval);
-      const middle = median(cpu);
+    MODES.map(({ name }) => {
+      const runs = results.get(name)!;
+      const cpu = cpuCell(runs);
       return [
-        mode.name,
-        `${formatNumber(middle)} (${formatNumber(Math.min(...cpu))}–${formatNumber(Math.max(...cpu))})`,
-        `${formatNumber(middle / base, 2)}×`,
+        name,
+        cpu.text,
+        `${formatNumber(cpu.median / base, 2)}×`,
         formatMiB(median(runs.map((each) => each.rssBytes))),
         formatMiB(Math.max(...runs.map((each) => each.peakRssBytes))),
       ];
