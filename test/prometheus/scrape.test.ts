@@ -259,5 +259,68 @@ describe('Prometheus scrapes container-collector', {
     assert.equal(usage.metric.id, `/docker/${task.id}`);
     const exposition = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     assert.deepEqual((await promtoolCheckMetrics(exposition)).findings, [], 'promtool check metrics');
+    assertCadvisorLabels(exposition, 'prom-task');
   });
 });
+
+/**
+ * cAdvisor's label set per name (google/cadvisor lib/metrics/prometheus.go at 6a0c4f25, v0.60.x):
+ * `id`, `name`, `image` and the name's own label, plus Marathon's two (in any order). Names every
+ * container has must be there; any other cAdvisor name present must carry exactly its set.
+ */
+const CADVISOR_EXTRA_LABEL: Readonly<Record<string, string | null>> = {
+  container_cpu_usage_seconds_total: 'cpu',
+  container_cpu_user_seconds_total: null,
+  container_cpu_system_seconds_total: null,
+  container_cpu_cfs_periods_total: null,
+  container_cpu_cfs_throttled_periods_total: null,
+  container_cpu_cfs_throttled_seconds_total: null,
+  container_memory_usage_bytes: null,
+  container_memory_working_set_bytes: null,
+  container_memory_rss: null,
+  container_memory_cache: null,
+  container_memory_mapped_file: null,
+  container_memory_swap: null,
+  container_spec_memory_limit_bytes: null,
+  container_oom_events_total: null,
+  container_fs_reads_bytes_total: 'device',
+  container_fs_writes_bytes_total: 'device',
+  container_fs_reads_total: 'device',
+  container_fs_writes_total: 'device',
+  container_network_receive_bytes_total: 'interface',
+  container_network_transmit_bytes_total: 'interface',
+  container_network_receive_packets_total: 'interface',
+  container_network_transmit_packets_total: 'interface',
+  container_network_receive_errors_total: 'interface',
+  container_network_transmit_errors_total: 'interface',
+  container_network_receive_packets_dropped_total: 'interface',
+  container_network_transmit_packets_dropped_total: 'interface',
+};
+const ALWAYS_THERE = [
+  'container_cpu_usage_seconds_total',
+  'container_cpu_user_seconds_total',
+  'container_cpu_system_seconds_total',
+  'container_memory_usage_bytes',
+  'container_memory_working_set_bytes',
+  'container_spec_memory_limit_bytes',
+];
+
+function assertCadvisorLabels(exposition: string, containerName: string): void {
+  const seen = new Set<string>();
+  for (const line of exposition.split('\n')) {
+    const match = /^(container_\w+)\{(.*)\} \S+$/.exec(line);
+    if (!match || !match[2]!.includes(`name="${containerName}"`)) continue;
+    const [, name, body] = match as unknown as [string, string, string];
+    assert.ok(name in CADVISOR_EXTRA_LABEL, `${name} is not a cAdvisor name Stoker claims`);
+    seen.add(name);
+    const keys = [...body.matchAll(/(\w+)="/g)].map((m) => m[1]).sort();
+    const extra = CADVISOR_EXTRA_LABEL[name];
+    assert.deepEqual(
+      keys,
+      ['id', 'name', 'image', ...(extra ? [extra] : []), 'marathon_app', 'mesos_task'].sort(),
+      `labels of ${line}`,
+    );
+    if (name === 'container_cpu_usage_seconds_total') assert.match(body, /cpu="total"/);
+  }
+  for (const name of ALWAYS_THERE) assert.ok(seen.has(name), `${name} exposed for ${containerName}`);
+}
