@@ -101,8 +101,6 @@ export class ContainerCollector implements Job {
   private readonly files = new PseudoFiles();
   private readonly blockDevices: BlockDeviceNames;
   private readonly hostDisks: HostDiskReader;
-  /** The reason host disks were last missing for, logged once when it changes. */
-  private hostDisksProblem: string | undefined;
 
   constructor(private readonly options: CollectorOptions) {
     this.intervalMs = options.intervalMs;
@@ -188,11 +186,7 @@ export class ContainerCollector implements Job {
 
   private async readHostMetrics(): Promise<Metric[]> {
     const sample = await readHost(this.files, this.options.procRoot, this.hostDisks);
-    if (sample.disksProblem !== this.hostDisksProblem) {
-      this.hostDisksProblem = sample.disksProblem;
-      if (sample.disksProblem)
-        this.options.log.warn({ cause: sample.disksProblem }, 'host disks not measured');
-    }
+    this.problems?.report('host disks not measured', sample.disksProblem);
     return deriveHostMetrics(sample, this.hostTracker, Date.now()).concat(
       hostCpuCount(sample) > 0 ? [] : [{ path: ['cpu', 'count'], value: this.hostCpus }],
     );

@@ -65,8 +65,7 @@ export class HostDiskReader {
   /**
    * The mount table is long on a host with many containers (their overlay and shm mounts: 120 KB
    * with 200) and host disks change rarely: it is read once a minute, like a container's limits,
-   * and parsed again only when it changed. Read to its end (not through `PseudoFiles`, whose one
-   * read stops at the first page of a seq_file this long).
+   * and parsed again only when it changed. A plain read: once a minute, a kept descriptor saves nothing.
    */
   private choose(): Chosen {
     const now = performance.now();
@@ -75,7 +74,7 @@ export class HostDiskReader {
     const readAgainAt = now + SETTINGS_REREAD_MS;
     let table: string;
     try {
-      table = readFileSync(path, 'latin1');
+      table = readFileSync(path, 'utf8');
     } catch (error) {
       this.chosen = {
         table: '',
@@ -90,8 +89,7 @@ export class HostDiskReader {
       return this.chosen;
     }
     this.blockTypes ??= readBlockTypes(this.procRoot);
-    // Read as Latin-1 bytes (PseudoFiles); a mount point is a path in UTF-8.
-    const entries = parseMountinfo(Buffer.from(table, 'latin1').toString('utf8'));
+    const entries = parseMountinfo(table);
     const reach = this.reachHostRoot(table);
     const mounts = reach.hostRoot === undefined ? [] : hostDisks(entries, this.blockTypes);
     this.chosen = {
@@ -145,7 +143,7 @@ function readBlockTypes(procRoot: string): Set<string> | undefined {
 /** True when the agent's own mount table is `table`: it is in the host's mount namespace. */
 function sameAsOwnTable(table: string): boolean {
   try {
-    return readFileSync('/proc/self/mountinfo', 'latin1') === table;
+    return readFileSync('/proc/self/mountinfo', 'utf8') === table;
   } catch {
     return false;
   }
