@@ -112,6 +112,7 @@ export async function startBuiltAgent(
   const running = spawnProcess(process.execPath, [
     ...nodeFlagsOf(bin),
     ...(options.nodeArgs ?? []),
+    ...(process.env.STOKER_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
     bin,
     '--http-port',
     String(httpPort),

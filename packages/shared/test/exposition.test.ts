@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { Exposition, escapeLabelValue, type Family, negotiateFormat, ScrapeSource } from '@stoker/shared';
+import {
+  Exposition,
+  escapeLabelValue,
+  type Family,
+  negotiateFormat,
+  ScrapeSource,
+  SeriesScope,
+} from '@stoker/shared';
 
 const GAUGE: Family = { name: 'x_bytes', type: 'gauge', help: 'a "gauge"\nwith \\ help' };
 const COUNTER: Family = { name: 'x_events_total', type: 'counter', help: 'events' };
@@ -52,6 +59,29 @@ describe('Exposition', () => {
     );
   });
 
+  test('entities of a scope: each series once, whatever repeats; other writers of a family refused', () => {
+    const nodes = new SeriesScope('nodes');
+    const heap = nodes.leaf(GAUGE, 'area="heap"');
+    assert.ok(heap);
+    assert.equal(nodes.leaf(GAUGE, 'area="heap"'), undefined, 'a second leaf with the same series');
+    const out = new Exposition();
+    for (const node of ['n1', 'n2', 'n1']) {
+      const labels = `node="${node}"`;
+      if (out.claimEntity(nodes, labels)) out.addLeaf(heap, labels, node === 'n1' ? 1 : 2);
+    }
+    out.add(GAUGE, [['node', 'n3']], 3); // the family belongs to the scope
+    const indices = new SeriesScope('indices');
+    const other = indices.leaf(GAUGE, '');
+    assert.ok(other);
+    assert.ok(out.claimEntity(indices, 'node="n1"'), 'entities are unique per scope');
+    out.addLeaf(other, 'node="n9"', 9);
+    assert.equal(out.sampleCount, 2);
+    assert.match(
+      out.render('text'),
+      /\nx_bytes\{node="n1",area="heap"\} 1\nx_bytes\{node="n2",area="heap"\} 2\n$/,
+    );
+  });
+
   test('OpenMetrics only when Accept asks for it', () => {
     assert.equal(
       negotiateFormat('application/openmetrics-text;version=1.0.0,text/plain;q=0.5'),
@@ -77,15 +107,20 @@ describe('ScrapeSource', () => {
     });
     let turns = 0;
     const ticker = setInterval(() => turns++, 0);
-    const text = (await source.scrape('text')).toString();
+    const text = Buffer.concat(await source.scrape('text')).toString();
     clearInterval(ticker);
     assert.ok(turns > 0, 'timers ran while the render was under way');
     assert.match(text, /x_bytes\{part="2"\} 2/);
-    assert.equal(await source.scrape('openmetrics').then((om) => om.toString().endsWith('# EOF\n')), true);
+    assert.equal(
+      Buffer.concat(await source.scrape('openmetrics'))
+        .toString()
+        .endsWith('# EOF\n'),
+      true,
+    );
     assert.equal(renders, 1, 'a second scrape of the same cycle is served from the cache');
     source.publish('job', () => undefined);
     assert.doesNotMatch(
-      (await source.scrape('text')).toString(),
+      Buffer.concat(await source.scrape('text')).toString(),
       /x_bytes/,
       "a new cycle's samples replace the old",
     );

@@ -6,14 +6,15 @@ import {
   type Labels,
   type LeafName,
   LeafNames,
+  type LeafSeries,
   labelText,
+  SeriesScope,
 } from '@stoker/shared';
 import type { LeafSink, Sample } from '../samples.js';
 import {
   EXPORTER_HEALTH_FIELDS,
   EXPORTER_HEALTH_STATUS,
   EXPORTER_NODE_METRICS,
-  type ExporterMetric,
   exporterNodeLabels,
 } from './exporter-names.js';
 import { type StokerMetric, stokerMetric } from './stoker-names.js';
@@ -214,30 +215,41 @@ function exposeCollector(out: Exposition, labels: Labels, path: readonly string[
 /** Raw `_nodes/stats` paths, shared by every node: each leaf is mapped once for the life of the process. */
 const nodeLeaves = new LeafNames(undefined, 200_000);
 
-/** An exporter figure of one leaf: its labels beyond the node's rendered once, and its `_sum`/`_count`. */
-interface ExporterLeaf {
-  exporter: ExporterMetric;
-  labelText: string;
-  suffix: string;
-  /** A data path: the exporter adds its mount, which only the node's answer knows. */
-  dataPath?: string;
-}
-type NodeMapping = { exporterLeaf: ExporterLeaf } | { stoker: StokerMetric };
+/** A node's leaves under Stoker's names (labels cluster, node), under the exporter's, an index's. */
+const NODE_SCOPE = new SeriesScope('es node');
+const NODE_EXPORTER_SCOPE = new SeriesScope('es node, exporter names');
+const INDEX_SCOPE = new SeriesScope('es index');
+
+/**
+ * Where one `_nodes/stats` leaf goes: an exporter series (whose data paths also get the node's mount,
+ * which only the node's answer knows) or a `stoker_es_node_*` one; none when another leaf already
+ * writes that series.
+ */
+type NodeMapping =
+  | { exporter: true; series: LeafSeries; scale: number; dataPath: string | undefined }
+  | { exporter: false; series: LeafSeries; scale: number }
+  | undefined;
 const nodeMappings = new WeakMap<LeafName, NodeMapping>();
 
 function nodeMapping(leaf: LeafName): NodeMapping {
-  let mapping = nodeMappings.get(leaf);
-  if (!mapping) {
-    const exporterLeaf = exporterMapping(leaf.keys);
-    mapping = exporterLeaf
-      ? { exporterLeaf }
-      : { stoker: stokerMetric('node', leaf.keys, `_nodes/stats ${leaf.rawPath}`) };
-    nodeMappings.set(leaf, mapping);
-  }
+  if (nodeMappings.has(leaf)) return nodeMappings.get(leaf);
+  const mapping = exporterMapping(leaf.keys) ?? stokerMapping(leaf);
+  nodeMappings.set(leaf, mapping);
   return mapping;
 }
 
-function exporterMapping(keys: readonly string[]): ExporterLeaf | undefined {
+function stokerMapping(leaf: LeafName): NodeMapping {
+  const {
+    family,
+    labelText: labels,
+    scale,
+  } = stokerMetric('node', leaf.keys, `_nodes/stats ${leaf.rawPath}`);
+  const series = NODE_SCOPE.leaf(family, labels);
+  return series && { exporter: false, series, scale };
+}
+
+/** The exporter's series of a leaf, if it has the figure (undefined: Stoker names it). */
+function exporterMapping(keys: readonly string[]): NodeMapping | undefined {
   let exporter = EXPORTER_NODE_METRICS[keys.join('.')];
   let key: string | undefined;
   for (let i = 0; !exporter && i < keys.length - 1; i++) {
@@ -249,44 +261,65 @@ function exporterMapping(keys: readonly string[]): ExporterLeaf | undefined {
   if (exporter.label && key !== undefined) labels.push([exporter.label, key]);
   const suffix =
     exporter.family.type === 'summary' ? (keys.at(-1) === 'collection_count' ? '_count' : '_sum') : '';
-  return {
-    exporter,
-    labelText: labelText(labels),
-    suffix,
-    ...(exporter.label === 'path' && key !== undefined ? { dataPath: key } : {}),
-  };
+  const series = NODE_EXPORTER_SCOPE.leaf(exporter.family, labelText(labels), suffix);
+  return (
+    series && {
+      exporter: true,
+      series,
+      scale: exporter.scale ?? 1,
+      dataPath: exporter.label === 'path' ? key : undefined,
+    }
+  );
 }
 
 class NodeSink implements LeafSink {
   readonly root = nodeLeaves.root;
+  /** Empty when the exposition already has a node with these labels (its series are left out). */
+  private readonly labelText: string | undefined;
+  private readonly exporterLabelText: string | undefined;
+  /** Data-path series with this node's mount added (the mount is the node's). */
+  private readonly mounted = new Map<LeafSeries, LeafSeries>();
 
   constructor(
     private readonly out: Exposition,
-    private readonly labelText: string,
-    private readonly exporterLabelText: string,
+    labels: string,
+    exporterLabels: string,
     private readonly raw: Readonly<Record<string, unknown>>,
-  ) {}
+  ) {
+    this.labelText = out.claimEntity(NODE_SCOPE, labels) ? labels : undefined;
+    this.exporterLabelText = out.claimEntity(NODE_EXPORTER_SCOPE, exporterLabels)
+      ? exporterLabels
+      : undefined;
+  }
 
   add(leaf: LeafName, value: number): void {
     const mapping = nodeMapping(leaf);
-    if ('stoker' in mapping) {
-      const { family, scale } = mapping.stoker;
-      this.out.addWithLabelText(
-        family,
-        joinLabelText(this.labelText, mapping.stoker.labelText),
-        value * scale,
-      );
+    if (!mapping) return;
+    if (!mapping.exporter) {
+      if (this.labelText !== undefined)
+        this.out.addLeaf(mapping.series, this.labelText, value * mapping.scale);
       return;
     }
-    const { exporter, dataPath, suffix } = mapping.exporterLeaf;
-    let labels = joinLabelText(this.exporterLabelText, mapping.exporterLeaf.labelText);
-    if (dataPath !== undefined)
-      labels = joinLabelText(labels, labelText([['mount', this.mountOf(dataPath)]]));
-    this.out.addWithLabelText(exporter.family, labels, value * (exporter.scale ?? 1), suffix);
+    if (this.exporterLabelText === undefined) return;
+    const series =
+      mapping.dataPath === undefined ? mapping.series : this.withMount(mapping.series, mapping.dataPath);
+    this.out.addLeaf(series, this.exporterLabelText, value * mapping.scale);
   }
 
   addRun(leaves: readonly LeafName[], values: readonly number[]): void {
     for (let i = 0; i < leaves.length; i++) this.add(leaves[i]!, values[i]!);
+  }
+
+  private withMount(series: LeafSeries, dataPath: string): LeafSeries {
+    let mounted = this.mounted.get(series);
+    if (!mounted) {
+      mounted = {
+        ...series,
+        labels: joinLabelText(series.labels, labelText([['mount', this.mountOf(dataPath)]])),
+      };
+      this.mounted.set(series, mounted);
+    }
+    return mounted;
   }
 
   /** The mount of the data path `path` (the exporter labels its filesystem series with both). */
@@ -304,35 +337,42 @@ class NodeSink implements LeafSink {
 /** An index's `primaries.*` and `total.*` as one family each, told apart by the label `shards`. */
 class IndexSink implements LeafSink {
   readonly root = nodeLeaves.root;
-  private static readonly mappings = new WeakMap<LeafName, { metric: StokerMetric; labelText: string }>();
+  private static readonly mappings = new WeakMap<
+    LeafName,
+    { series: LeafSeries; scale: number } | undefined
+  >();
+  private readonly labelText: string | undefined;
 
   constructor(
     private readonly out: Exposition,
-    private readonly labelText: string,
-  ) {}
+    labels: string,
+  ) {
+    this.labelText = out.claimEntity(INDEX_SCOPE, labels) ? labels : undefined;
+  }
 
   add(leaf: LeafName, value: number): void {
-    let mapping = IndexSink.mappings.get(leaf);
-    if (!mapping) {
-      const metric = stokerMetric(
-        'index',
-        leaf.keys.slice(1),
-        `_stats ${leaf.rawPath.replace(/^[^.]*\./, '')}`,
-      );
-      mapping = {
-        metric,
-        labelText: joinLabelText(labelText([['shards', leaf.keys[0] ?? '']]), metric.labelText),
-      };
-      IndexSink.mappings.set(leaf, mapping);
-    }
-    this.out.addWithLabelText(
-      mapping.metric.family,
-      joinLabelText(this.labelText, mapping.labelText),
-      value * mapping.metric.scale,
-    );
+    if (this.labelText === undefined) return;
+    const mapping = IndexSink.mapping(leaf);
+    if (mapping) this.out.addLeaf(mapping.series, this.labelText, value * mapping.scale);
   }
 
   addRun(leaves: readonly LeafName[], values: readonly number[]): void {
     for (let i = 0; i < leaves.length; i++) this.add(leaves[i]!, values[i]!);
+  }
+
+  private static mapping(leaf: LeafName): { series: LeafSeries; scale: number } | undefined {
+    if (IndexSink.mappings.has(leaf)) return IndexSink.mappings.get(leaf);
+    const metric = stokerMetric(
+      'index',
+      leaf.keys.slice(1),
+      `_stats ${leaf.rawPath.replace(/^[^.]*\./, '')}`,
+    );
+    const series = INDEX_SCOPE.leaf(
+      metric.family,
+      joinLabelText(labelText([['shards', leaf.keys[0] ?? '']]), metric.labelText),
+    );
+    const mapping = series && { series, scale: metric.scale };
+    IndexSink.mappings.set(leaf, mapping);
+    return mapping;
   }
 }

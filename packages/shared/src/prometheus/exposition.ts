@@ -1,8 +1,8 @@
 /**
  * One scrape's worth of Prometheus series, rendered as the text format 0.0.4 or OpenMetrics 1.0.
  * Samples are grouped by family (both formats want a family's samples together, after its HELP and
- * TYPE) and each sample line is built once: the two formats differ only in family headers and the
- * closing `# EOF`. Label values are escaped, never sanitised, so hostile names (quotes, backslashes,
+ * TYPE) and kept as label texts shared by many samples plus a number, until a format is asked for:
+ * the two formats differ only in family headers and the closing `# EOF`. Label values are escaped, never sanitised, so hostile names (quotes, backslashes,
  * newlines, any unicode) stay distinct and the exposition always parses.
  */
 
@@ -31,15 +31,56 @@ export function negotiateFormat(accept: string | undefined): ExpositionFormat {
   return accept?.includes('application/openmetrics-text') ? 'openmetrics' : 'text';
 }
 
-interface FamilyLines {
-  family: Family;
-  lines: string[];
+/**
+ * The series one leaf writes for every entity of a scope: its family, its labels beyond the
+ * entity's (rendered) and a summary's `_sum`/`_count` suffix. Made once per leaf, by `SeriesScope`.
+ */
+export interface LeafSeries {
+  readonly family: Family;
+  readonly labels: string;
+  readonly suffix: string;
+  readonly scope: SeriesScope | undefined;
 }
 
+/**
+ * One kind of entity with many samples each (an ES node under Stoker's names, the same node under
+ * the exporter's, an index): a sample's series is unique when its leaf's series is unique in the
+ * scope (checked here, once per leaf for the life of the process, first leaf wins) and its entity's
+ * labels are unique in the exposition (`Exposition.claimEntity`). A million samples then need no
+ * per-sample duplicate check, the check that used to cost as much as the rest of a render.
+ */
+export class SeriesScope {
+  private readonly claimed = new Set<string>();
+
+  constructor(readonly name: string) {}
+
+  /** The series of one leaf, or undefined when another leaf of this scope already writes it. */
+  leaf(family: Family, labels: string, suffix = ''): LeafSeries | undefined {
+    const key = `${family.name}${suffix}{${labels}}`;
+    if (this.claimed.has(key)) return undefined;
+    this.claimed.add(key);
+    return { family, labels, suffix, scope: this };
+  }
+}
+
+/** A family's samples, kept as references and numbers until rendered: no string per sample. */
+interface FamilySamples {
+  readonly family: Family;
+  /** Who writes this family: one scope, or the checked `add` (undefined). Anybody else is refused. */
+  readonly scope: SeriesScope | undefined;
+  readonly heads: string[];
+  readonly leaves: LeafSeries[];
+  readonly values: number[];
+}
+
+/** Rendered text is encoded in pieces of about this many characters (a whole 100 MiB string would be held twice). */
+const CHUNK_CHARS = 1 << 16;
+
 export class Exposition {
-  private readonly families = new Map<string, FamilyLines>();
-  /** `name{labels}` of every sample: a repeated series would make Prometheus drop the sample. */
+  private readonly families = new Map<string, FamilySamples>();
+  /** `name{labels}` of every sample added through `add`: a repeated series would make Prometheus drop the sample. */
   private readonly seen = new Set<string>();
+  private readonly entities = new Map<SeriesScope, Set<string>>();
   private samples = 0;
 
   /** One sample of `family`; `suffix` picks a summary's `_sum` or `_count`. Non-finite values are skipped. */
@@ -47,37 +88,98 @@ export class Exposition {
     this.addWithLabelText(family, labelText(labels), value, suffix);
   }
 
-  /**
-   * As `add`, with the labels already rendered by `labelText` (joined with `,`): a caller with a
-   * million samples renders a node's or an index's labels once, not once per sample.
-   */
+  /** As `add`, with the labels already rendered by `labelText` (joined with `,`). */
   addWithLabelText(family: Family, labels: string, value: number, suffix = ''): void {
     if (!Number.isFinite(value)) return;
-    let entry = this.families.get(family.name);
-    if (!entry) {
-      entry = { family, lines: [] };
-      this.families.set(family.name, entry);
-    } else if (entry.family.type !== family.type) return; // a name taken by another type: first wins
-    const series = labels === '' ? family.name + suffix : `${family.name}${suffix}{${labels}}`;
+    const entry = this.entry(family, undefined);
+    if (!entry) return;
+    const series = `${family.name}${suffix}{${labels}}`;
     if (this.seen.has(series)) return;
     this.seen.add(series);
-    entry.lines.push(`${series} ${formatValue(value)}\n`);
-    this.samples++;
+    this.push(entry, '', { family, labels, suffix, scope: undefined }, value);
+  }
+
+  /**
+   * Starts the samples of one entity of `scope` whose own labels are `labels` (rendered): false when
+   * an entity with the same labels was already added (two clusters of one name), whose samples are
+   * then left out.
+   */
+  claimEntity(scope: SeriesScope, labels: string): boolean {
+    let claimed = this.entities.get(scope);
+    if (!claimed) {
+      claimed = new Set();
+      this.entities.set(scope, claimed);
+    }
+    if (claimed.has(labels)) return false;
+    claimed.add(labels);
+    return true;
+  }
+
+  /** One sample of a claimed entity (`labels` as given to `claimEntity`). */
+  addLeaf(series: LeafSeries, labels: string, value: number): void {
+    if (!Number.isFinite(value)) return;
+    const entry = this.entry(series.family, series.scope);
+    if (entry) this.push(entry, labels, series, value);
   }
 
   get sampleCount(): number {
     return this.samples;
   }
 
+  /** The exposition as text (tests, tools). */
   render(format: ExpositionFormat): string {
-    const parts: string[] = [];
-    for (const { family, lines } of this.families.values()) {
-      if (lines.length === 0) continue;
-      parts.push(format === 'text' ? textHeader(family) : openMetricsHeader(family));
-      for (const line of lines) parts.push(line);
+    return Buffer.concat(this.renderChunks(format)).toString();
+  }
+
+  /**
+   * The exposition as UTF-8, in pieces written one after another: joining 100 MiB into one buffer
+   * costs a third of a render (BENCHMARKS.md section 7), and nothing needs it whole.
+   */
+  renderChunks(format: ExpositionFormat): Buffer[] {
+    const chunks: Buffer[] = [];
+    let pieces: string[] = [];
+    let chars = 0;
+    for (const { family, heads, leaves, values } of this.families.values()) {
+      if (values.length === 0) continue;
+      pieces.push(format === 'text' ? textHeader(family) : openMetricsHeader(family));
+      const name = family.name;
+      for (let i = 0; i < values.length; i++) {
+        const head = heads[i]!;
+        const leaf = leaves[i]!;
+        const value = formatValue(values[i]!);
+        pieces.push(name, leaf.suffix);
+        if (head !== '' && leaf.labels !== '') pieces.push('{', head, ',', leaf.labels, '} ', value, '\n');
+        else if (head !== '' || leaf.labels !== '') pieces.push('{', head, leaf.labels, '} ', value, '\n');
+        else pieces.push(' ', value, '\n');
+        chars += name.length + head.length + leaf.labels.length + value.length;
+        if (chars >= CHUNK_CHARS) {
+          chunks.push(Buffer.from(pieces.join('')));
+          pieces = [];
+          chars = 0;
+        }
+      }
     }
-    if (format === 'openmetrics') parts.push('# EOF\n');
-    return parts.join('');
+    if (format === 'openmetrics') pieces.push('# EOF\n');
+    chunks.push(Buffer.from(pieces.join('')));
+    return chunks;
+  }
+
+  private entry(family: Family, scope: SeriesScope | undefined): FamilySamples | undefined {
+    const entry = this.families.get(family.name);
+    if (!entry) {
+      const created = { family, scope, heads: [], leaves: [], values: [] };
+      this.families.set(family.name, created);
+      return created;
+    }
+    // A name taken by another type, or written by another scope or by `add`: the first one wins.
+    return entry.family.type === family.type && entry.scope === scope ? entry : undefined;
+  }
+
+  private push(entry: FamilySamples, head: string, leaf: LeafSeries, value: number): void {
+    entry.heads.push(head);
+    entry.leaves.push(leaf);
+    entry.values.push(value);
+    this.samples++;
   }
 }
 

@@ -20,7 +20,7 @@ export class ScrapeSource {
   private readonly renders = new Map<string, ExposeRender>();
   private generation = 0;
   private cached:
-    | { generation: number; exposition: Exposition; text: Map<ExpositionFormat, Buffer> }
+    | { generation: number; exposition: Exposition; text: Map<ExpositionFormat, readonly Buffer[]> }
     | undefined;
   private rendering: Promise<Exposition> | undefined;
 
@@ -33,8 +33,8 @@ export class ScrapeSource {
     this.generation++;
   }
 
-  /** The exposition as UTF-8 bytes, encoded once per cycle and format. */
-  async scrape(format: ExpositionFormat): Promise<Buffer> {
+  /** The exposition as UTF-8 pieces (to be written in order), encoded once per cycle and format. */
+  async scrape(format: ExpositionFormat): Promise<readonly Buffer[]> {
     let cached = this.cached;
     if (cached?.generation !== this.generation) {
       const generation = this.generation;
@@ -47,7 +47,7 @@ export class ScrapeSource {
     }
     let text = cached.text.get(format);
     if (text === undefined) {
-      text = Buffer.from(cached.exposition.render(format));
+      text = cached.exposition.renderChunks(format);
       cached.text.set(format, text);
     }
     return text;

@@ -37,9 +37,12 @@ export async function startHttpEndpoint(
     if (metrics && path === '/metrics' && (request.method === 'GET' || request.method === 'HEAD')) {
       const format = negotiateFormat(request.headers.accept);
       metrics.scrape(format).then(
-        (text) => {
-          response.writeHead(200, { 'content-type': CONTENT_TYPES[format], 'content-length': text.length });
-          response.end(request.method === 'HEAD' ? undefined : text);
+        (chunks) => {
+          let length = 0;
+          for (const chunk of chunks) length += chunk.length;
+          response.writeHead(200, { 'content-type': CONTENT_TYPES[format], 'content-length': length });
+          if (request.method !== 'HEAD') for (const chunk of chunks) response.write(chunk);
+          response.end();
         },
         (error: unknown) => {
           response.writeHead(500, { 'content-type': 'text/plain' });

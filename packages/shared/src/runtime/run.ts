@@ -346,11 +346,11 @@ class Runtime<S extends OptionSpecs> {
       else if (nameDrops && notFinite.length < NAMED_DROPS && toMetricValue(value) === undefined)
         notFinite.push(`${[...prefix, ''].join('.')}${name}${leaf ?? ''} (${String(value)})`);
     };
-    for (;;) {
-      const done = names.drain(addLine, SLICE_LINES);
+    // `--output none` (a pure exporter) names and formats nothing: the lines would go nowhere.
+    for (let done = output === 'none'; !done; ) {
+      done = names.drain(addLine, SLICE_LINES);
       batch.end();
-      if (done) break;
-      await new Promise((resolve) => setImmediate(resolve));
+      if (!done) await new Promise((resolve) => setImmediate(resolve));
     }
     const { non_finite } = batch.dropped;
     if (non_finite > 0 && nameDrops) {
