@@ -74,11 +74,16 @@ describe('Exposition', () => {
     const other = indices.leaf(GAUGE, '');
     assert.ok(other);
     assert.ok(out.claimEntity(indices, 'node="n1"'), 'entities are unique per scope');
+    const cluster = new SeriesScope('cluster');
+    const total = cluster.leaf(COUNTER, 'kind="all"');
+    assert.ok(total && out.claimEntity(cluster, ''));
+    out.addLeaf(total, '', 4); // an entity with no labels of its own
     out.addLeaf(other, 'node="n9"', 9);
-    assert.equal(out.sampleCount, 2);
+    assert.equal(out.sampleCount, 3);
+    assert.match(out.render('text'), /\nx_events_total\{kind="all"\} 4\n/);
     assert.match(
       out.render('text'),
-      /\nx_bytes\{node="n1",area="heap"\} 1\nx_bytes\{node="n2",area="heap"\} 2\n$/,
+      /\nx_bytes\{node="n1",area="heap"\} 1\nx_bytes\{node="n2",area="heap"\} 2\n/,
     );
   });
 

@@ -313,10 +313,7 @@ class NodeSink implements LeafSink {
   private withMount(series: LeafSeries, dataPath: string): LeafSeries {
     let mounted = this.mounted.get(series);
     if (!mounted) {
-      mounted = {
-        ...series,
-        labels: joinLabelText(series.labels, labelText([['mount', this.mountOf(dataPath)]])),
-      };
+      mounted = series.withLabels(labelText([['mount', this.mountOf(dataPath)]]));
       this.mounted.set(series, mounted);
     }
     return mounted;

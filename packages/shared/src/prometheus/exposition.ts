@@ -33,13 +33,30 @@ export function negotiateFormat(accept: string | undefined): ExpositionFormat {
 
 /**
  * The series one leaf writes for every entity of a scope: its family, its labels beyond the
- * entity's (rendered) and a summary's `_sum`/`_count` suffix. Made once per leaf, by `SeriesScope`.
+ * entity's (rendered) and a summary's `_sum`/`_count` suffix. Made once per leaf (`SeriesScope`),
+ * with the text around an entity's labels made once too: a render then only joins references.
  */
-export interface LeafSeries {
-  readonly family: Family;
-  readonly labels: string;
-  readonly suffix: string;
-  readonly scope: SeriesScope | undefined;
+export class LeafSeries {
+  /** `name{` before an entity's labels, `,labels} ` after them; `name ` for a sample with no labels. */
+  readonly open: string;
+  readonly close: string;
+  readonly bare: string;
+
+  constructor(
+    readonly family: Family,
+    readonly labels: string,
+    readonly suffix: string,
+    readonly scope: SeriesScope | undefined,
+  ) {
+    this.open = `${family.name}${suffix}{`;
+    this.close = labels === '' ? '} ' : `,${labels}} `;
+    this.bare = `${family.name}${suffix} `;
+  }
+
+  /** The same series with more labels after its own (the entity's own detail, such as a mount). */
+  withLabels(more: string): LeafSeries {
+    return new LeafSeries(this.family, joinLabelText(this.labels, more), this.suffix, this.scope);
+  }
 }
 
 /**
@@ -59,7 +76,7 @@ export class SeriesScope {
     const key = `${family.name}${suffix}{${labels}}`;
     if (this.claimed.has(key)) return undefined;
     this.claimed.add(key);
-    return { family, labels, suffix, scope: this };
+    return new LeafSeries(family, labels, suffix, this);
   }
 }
 
@@ -71,6 +88,8 @@ interface FamilySamples {
   readonly heads: string[];
   readonly leaves: LeafSeries[];
   readonly values: number[];
+  /** For `add`: the family's series with no labels of their own, by suffix (the labels go as the head). */
+  readonly plain: Map<string, LeafSeries>;
 }
 
 /** Rendered text is encoded in pieces of about this many characters (a whole 100 MiB string would be held twice). */
@@ -96,7 +115,12 @@ export class Exposition {
     const series = `${family.name}${suffix}{${labels}}`;
     if (this.seen.has(series)) return;
     this.seen.add(series);
-    this.push(entry, '', { family, labels, suffix, scope: undefined }, value);
+    let plain = entry.plain.get(suffix);
+    if (!plain) {
+      plain = new LeafSeries(family, '', suffix, undefined);
+      entry.plain.set(suffix, plain);
+    }
+    this.push(entry, labels, plain, value);
   }
 
   /**
@@ -142,16 +166,14 @@ export class Exposition {
     for (const { family, heads, leaves, values } of this.families.values()) {
       if (values.length === 0) continue;
       pieces.push(format === 'text' ? textHeader(family) : openMetricsHeader(family));
-      const name = family.name;
       for (let i = 0; i < values.length; i++) {
         const head = heads[i]!;
         const leaf = leaves[i]!;
         const value = formatValue(values[i]!);
-        pieces.push(name, leaf.suffix);
-        if (head !== '' && leaf.labels !== '') pieces.push('{', head, ',', leaf.labels, '} ', value, '\n');
-        else if (head !== '' || leaf.labels !== '') pieces.push('{', head, leaf.labels, '} ', value, '\n');
-        else pieces.push(' ', value, '\n');
-        chars += name.length + head.length + leaf.labels.length + value.length;
+        if (head !== '') pieces.push(leaf.open, head, leaf.close, value, '\n');
+        else if (leaf.labels === '') pieces.push(leaf.bare, value, '\n');
+        else pieces.push(leaf.open, leaf.labels, '} ', value, '\n');
+        chars += leaf.open.length + head.length + leaf.close.length + value.length + 1;
         if (chars >= CHUNK_CHARS) {
           chunks.push(Buffer.from(pieces.join('')));
           pieces = [];
@@ -167,7 +189,7 @@ export class Exposition {
   private entry(family: Family, scope: SeriesScope | undefined): FamilySamples | undefined {
     const entry = this.families.get(family.name);
     if (!entry) {
-      const created = { family, scope, heads: [], leaves: [], values: [] };
+      const created = { family, scope, heads: [], leaves: [], values: [], plain: new Map() };
       this.families.set(family.name, created);
       return created;
     }
