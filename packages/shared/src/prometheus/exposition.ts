@@ -152,15 +152,15 @@ export class Exposition {
 
   /** The exposition as text (tests, tools). */
   render(format: ExpositionFormat): string {
-    return Buffer.concat(this.renderChunks(format)).toString();
+    return Buffer.concat([...this.renderChunks(format)]).toString();
   }
 
   /**
-   * The exposition as UTF-8, in pieces written one after another: joining 100 MiB into one buffer
-   * costs a third of a render (BENCHMARKS.md section 7), and nothing needs it whole.
+   * The exposition as UTF-8, in pieces to be written one after another (joining 100 MiB into one
+   * buffer cost a third of a render, and nothing needs it whole); the caller may give the event loop
+   * back between pieces.
    */
-  renderChunks(format: ExpositionFormat): Buffer[] {
-    const chunks: Buffer[] = [];
+  *renderChunks(format: ExpositionFormat): Generator<Buffer> {
     let pieces: string[] = [];
     let chars = 0;
     for (const { family, heads, leaves, values } of this.families.values()) {
@@ -175,15 +175,14 @@ export class Exposition {
         else pieces.push(leaf.open, leaf.labels, '} ', value, '\n');
         chars += leaf.open.length + head.length + leaf.close.length + value.length + 1;
         if (chars >= CHUNK_CHARS) {
-          chunks.push(Buffer.from(pieces.join('')));
+          yield Buffer.from(pieces.join(''));
           pieces = [];
           chars = 0;
         }
       }
     }
     if (format === 'openmetrics') pieces.push('# EOF\n');
-    chunks.push(Buffer.from(pieces.join('')));
-    return chunks;
+    yield Buffer.from(pieces.join(''));
   }
 
   private entry(family: Family, scope: SeriesScope | undefined): FamilySamples | undefined {

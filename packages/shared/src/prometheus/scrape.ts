@@ -20,7 +20,11 @@ export class ScrapeSource {
   private readonly renders = new Map<string, ExposeRender>();
   private generation = 0;
   private cached:
-    | { generation: number; exposition: Exposition; text: Map<ExpositionFormat, readonly Buffer[]> }
+    | {
+        generation: number;
+        exposition: Exposition;
+        encoded: Map<ExpositionFormat, Promise<readonly Buffer[]>>;
+      }
     | undefined;
   private rendering: Promise<Exposition> | undefined;
 
@@ -42,28 +46,38 @@ export class ScrapeSource {
         this.rendering = undefined;
       });
       const exposition = await this.rendering;
-      cached = { generation, exposition, text: new Map() };
+      cached = { generation, exposition, encoded: new Map() };
       this.cached = cached;
     }
-    let text = cached.text.get(format);
-    if (text === undefined) {
-      text = cached.exposition.renderChunks(format);
-      cached.text.set(format, text);
+    const { encoded, exposition } = cached;
+    let chunks = encoded.get(format);
+    if (!chunks) {
+      chunks = inSlices(exposition.renderChunks(format));
+      encoded.set(format, chunks);
     }
-    return text;
+    return chunks;
   }
 
   private async render(): Promise<Exposition> {
     const out = new Exposition();
-    let sliceStart = performance.now();
-    for (const render of [...this.renders.values()]) {
-      for (const _ of render(out) ?? []) {
-        if (performance.now() - sliceStart < SLICE_MS) continue;
-        await nextTurn();
-        sliceStart = performance.now();
-      }
-    }
+    for (const render of [...this.renders.values()]) await inSlices(render(out) ?? []);
     this.own(out);
     return out;
   }
+}
+
+/**
+ * Runs `work` to its end, giving the event loop a turn after each `SLICE_MS` of it, and returns what
+ * it produced in order: a long render never holds up a cycle's requests or sends.
+ */
+async function inSlices<T>(work: Iterable<T>): Promise<T[]> {
+  const produced: T[] = [];
+  let sliceStart = performance.now();
+  for (const item of work) {
+    produced.push(item);
+    if (performance.now() - sliceStart < SLICE_MS) continue;
+    await nextTurn();
+    sliceStart = performance.now();
+  }
+  return produced;
 }
