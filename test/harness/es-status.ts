@@ -85,7 +85,10 @@ function sumSection(
   return Object.fromEntries(keys.map((key) => [key, sum(copies, (copy) => copy[section][key]!)]));
 }
 
-/** 0.90 wrote a readable string beside each figure: bytes and milliseconds get one, as ES put it. */
+/**
+ * 0.90 wrote a readable string beside each byte and millisecond figure (`"size": "2.6kb"`, `"total_time":
+ * "38ms"`): here in the same place, simply formatted (es2graphite dropped strings other than states).
+ */
 function readable(section: Record<string, number>, human: boolean): Json {
   if (!human) return section;
   const out: Json = {};
