@@ -1,16 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, describe, test } from 'node:test';
-import { startEsStandin } from '../../../../test/harness/es-standin.js';
-import { sharedSkip } from '../../../../test/harness/fixtures.js';
-import { EsClient } from '../../src/client.js';
-import { ClusterJob } from '../../src/cluster-job.js';
-import { API_NAMES } from '../../src/collectors/api.js';
+import { describe, test } from 'node:test';
 import { indicesStatus } from '../../src/collectors/indices-status.js';
 import { type EsVersion, parseVersion } from '../../src/collectors/root.js';
 import { NAMING_SCHEMES } from '../../src/naming/index.js';
 import type { NamingSchemeName } from '../../src/naming/scheme.js';
 import { schemeDefaults } from '../../src/targets.js';
-import { byName, fakeCycle, mapContext, namedLines } from '../helpers.js';
+import { byName, mapContext, namedLines } from '../helpers.js';
 
 /** The scheme's own defaults: every index, no rollup, no cap. */
 const context2013 = () =>
@@ -146,95 +141,4 @@ describe('_status (es2graphite-2013 scheme, ES < 2.0)', () => {
     assert.throws(() => indicesStatus.map({ error: 'x' }, mapContext()), /_status: expected \{"indices"/);
     assert.throws(() => indicesStatus.map([], mapContext()), /_status: expected/);
   });
-});
-
-describe('_status through the cluster job (ES stand-in)', { skip: sharedSkip() }, () => {
-  const clients: EsClient[] = [];
-  after(() => Promise.all(clients.map((client) => client.close())));
-  const job = (url: string, naming: NamingSchemeName = 'es2graphite-2013') => {
-    const client = new EsClient({ seeds: [new URL(url)], requestTimeoutMs: 2000 });
-    clients.push(client);
-    const defaults = schemeDefaults(naming);
-    return new ClusterJob(
-      {
-        id: 'test',
-        clusterName: 'test',
-        seeds: [new URL(url)],
-        intervalMs: 10_000,
-        requestTimeoutMs: 2000,
-        local: false,
-        // What the 1.7.5 recordings hold (no cluster stats, no pending tasks), so that the only
-        // failing API is the one a test makes fail.
-        apis: new Set(API_NAMES.filter((api) => api !== 'cluster_stats' && api !== 'pending_tasks')),
-        naming,
-        indices: { include: [], exclude: [], rollup: defaults.rollup, top: defaults.top },
-        healthLevelIndices: defaults.healthLevelIndices,
-        maxResponseBytes: 64 * 1024 * 1024,
-        series: { profile: 'full', include: [], exclude: [] },
-      },
-      client,
-    );
-  };
-
-  test('1.7: each shard copy under its node, named as its node stats are', async () => {
-    const standin = await startEsStandin({ version: '1.7.5' });
-    try {
-      const clusterJob = job(standin.url);
-      const cycle = fakeCycle({ sanitize: clusterJob.sanitize! });
-      await clusterJob.run(cycle);
-      const names = byName(cycle.lines());
-      assert.equal(standin.requestCount('/_status'), 1);
-      // The recorded node is called Overmind; the synthesised answer holds twitter's 5 primaries.
-      for (const shard of [0, 1, 2, 3, 4]) {
-        assert.equal(names.get(`es.test.indices.twitter.shards.${shard}.overmind.routing.state`), 2);
-        assert.equal(names.get(`es.test.indices.twitter.shards.${shard}.overmind.routing.primary`), 1);
-      }
-      assert.equal(names.get('es.test.indices.twitter.index.primary_size_in_bytes'), 575);
-      assert.equal(names.get('es.test.collector.errors.indices_status'), 0);
-    } finally {
-      await standin.close();
-    }
-  });
-
-  test('not asked from ES 2.0, nor in the other schemes', async () => {
-    const standin = await startEsStandin({ version: '2.4.5' });
-    const old = await startEsStandin({ version: '1.7.5' });
-    try {
-      const cycle = fakeCycle();
-      await job(standin.url).run(cycle);
-      assert.equal(standin.requestCount('/_status'), 0);
-      assert.equal(byName(cycle.lines()).has('es.test.collector.errors.indices_status'), false);
-      for (const naming of ['default', 'es2graphite'] as const) await job(old.url, naming).run(fakeCycle());
-      assert.equal(old.requestCount('/_status'), 0);
-    } finally {
-      await standin.close();
-      await old.close();
-    }
-  });
-
-  for (const status of [404, 400])
-    test(`a cluster answering ${status} to /_status: the rest is sent, the problem logged once`, async () => {
-      const standin = await startEsStandin({ version: '1.7.5' });
-      standin.fault('/_status', { kind: 'status', status });
-      try {
-        const clusterJob = job(standin.url);
-        const first = fakeCycle();
-        const cycles = [first];
-        for (let i = 0; i < 5; i++) {
-          const cycle = i === 0 ? first : { ...fakeCycle(), problems: first.problems };
-          if (i > 0) cycles.push(cycle);
-          await clusterJob.run(cycle);
-          const names = byName(cycle.lines());
-          assert.equal(names.get('es.test.collector.errors.indices_status'), 1);
-          assert.equal(names.get('es.test.collector.up'), 1);
-          assert.ok(names.has('es.test.indices.twitter.primaries.docs.count'), 'index stats still sent');
-          assert.ok(![...names.keys()].some((name) => name.includes('.shards.')), 'no status series');
-        }
-        const warnings = cycles.flatMap((cycle) => cycle.warnings);
-        assert.equal(warnings.length, 1, warnings.join('\n'));
-        assert.match(warnings[0]!, new RegExp(`^cluster test: indices_status: .*HTTP ${status}`));
-      } finally {
-        await standin.close();
-      }
-    });
 });
