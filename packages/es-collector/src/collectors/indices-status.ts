@@ -91,9 +91,10 @@ function walkAsEs2graphite(
 }
 
 function leaf(at: LeafName, key: string, value: unknown, visit: LeafVisitor): void {
+  if (key === 'timestamp') return;
   if (typeof value === 'boolean') visit(at, value ? 1 : 0);
   else if (typeof value === 'number') {
-    if (Number.isFinite(value) && key !== 'timestamp') visit(at, value);
+    if (Number.isFinite(value)) visit(at, value);
   } else if (typeof value === 'string') {
     const code = STRING_CODES[key]?.[value];
     if (code !== undefined) visit(at, code);
