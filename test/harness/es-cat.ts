@@ -24,8 +24,9 @@
  *   `queue`, `rejected`, `host`).
  */
 
+import { at, isDataNode, isJson, type Json, nodesOf } from './es-json.js';
+
 type Row = Record<string, string | null>;
-type Json = Record<string, unknown>;
 
 export type CatEndpoint = 'cat_allocation' | 'cat_nodes' | 'cat_thread_pool';
 
@@ -34,15 +35,6 @@ interface CatTable {
   rows: Row[];
   defaults: readonly string[];
   aliases: Readonly<Record<string, string>>;
-}
-
-const isJson = (value: unknown): value is Json =>
-  value !== null && typeof value === 'object' && !Array.isArray(value);
-
-function at(value: unknown, ...path: string[]): unknown {
-  let current = value;
-  for (const key of path) current = isJson(current) ? current[key] : undefined;
-  return current;
 }
 
 function cell(value: unknown): string | null {
@@ -60,20 +52,6 @@ function ipOf(node: Json): string | null {
   if (typeof raw !== 'string') return null;
   const address = /(\d{1,3}(?:\.\d{1,3}){3})/.exec(raw);
   return address ? address[1]! : null;
-}
-
-function isDataNode(node: Json): boolean {
-  if (Array.isArray(node.roles))
-    return node.roles.some(
-      (role) => role === 'data' || (typeof role === 'string' && role.startsWith('data_')),
-    );
-  const attributes = isJson(node.attributes) ? node.attributes : {};
-  return attributes.data !== 'false' && attributes.client !== 'true';
-}
-
-function nodesOf(nodesStats: unknown): Json[] {
-  const nodes = at(nodesStats, 'nodes');
-  return isJson(nodes) ? Object.values(nodes).filter(isJson) : [];
 }
 
 function allocation(nodesStats: unknown, health: unknown, major: number): CatTable {

@@ -4,6 +4,7 @@ import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { type CatEndpoint, synthesizeCat } from './es-cat.js';
+import { synthesizeStatus } from './es-status.js';
 import { sharedPath } from './fixtures.js';
 
 /**
@@ -12,9 +13,10 @@ import { sharedPath } from './fixtures.js';
  * cannot be installed on the test machines; this is what the es-collector tests talk to.
  *
  * The `_cat` answers (`_cat/allocation`, `_cat/nodes`, `_cat/thread_pool`, which es2graphite's last
- * release asked) are the exception: no recording of them exists, so they are **synthesised** from
- * the `_nodes/stats` and `_cluster/health` bodies served beside them, honouring `h=` (es-cat.ts
- * says how, per version). Every other answer is a recording.
+ * release asked) and the 0.90/1.x `_status` answer (which es2graphite 2013 asked) are the
+ * exceptions: no recording of them exists, so they are **synthesised** from the `_nodes/stats`,
+ * `_stats` and `_cluster/health` bodies served beside them (es-cat.ts, honouring `h=`, and
+ * es-status.ts say how, per version). Every other answer is a recording.
  */
 export type EsEndpoint =
   | 'root'
@@ -25,7 +27,7 @@ export type EsEndpoint =
   | 'indices_stats'
   | 'pending_tasks'
   | 'master_node'
-  /** 0.90/1.x `_status`, asked by es2graphite 2013; no recording exists (404 unless a body is given). */
+  /** 0.90/1.x `_status`, asked by es2graphite 2013: synthesised (es-status.ts); 404 from 2.0. */
   | 'indices_status'
   | CatEndpoint;
 
@@ -226,15 +228,27 @@ export async function startEsStandin(options: EsStandinOptions = {}): Promise<Es
     const rows = synthesizeCat(endpoint as CatEndpoint, query, major, nodes, parsed('cluster_health'));
     return rows && { json: Buffer.from(JSON.stringify(rows)) };
   };
+  /** A synthesised `_status` answer (es-status.ts), made from the bodies served now. */
+  const statusBody = (): { json: Buffer; gzip?: Buffer } | undefined => {
+    const status = synthesizeStatus(
+      major,
+      parsed('nodes_stats'),
+      parsed('indices_stats'),
+      parsed('cluster_health'),
+    );
+    return status && { json: Buffer.from(JSON.stringify(status)) };
+  };
 
   const send = (req: IncomingMessage, res: ServerResponse, endpoint: EsEndpoint | undefined): void => {
     const url = new URL(req.url ?? '/', 'http://stand-in');
     const body =
-      endpoint && CAT_ENDPOINTS.has(endpoint) && !bodies.has(endpoint)
-        ? catBody(endpoint, url.searchParams)
-        : endpoint
-          ? bodies.get(endpoint)
-          : undefined;
+      endpoint && bodies.has(endpoint)
+        ? bodies.get(endpoint)
+        : endpoint && CAT_ENDPOINTS.has(endpoint)
+          ? catBody(endpoint, url.searchParams)
+          : endpoint === 'indices_status'
+            ? statusBody()
+            : undefined;
     if (!body) {
       const path = req.url ?? '/';
       res.writeHead(404, { 'content-type': 'application/json; charset=UTF-8' });

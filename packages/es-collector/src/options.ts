@@ -35,7 +35,7 @@ const clusterSettings = perCluster({
     default: 'default',
   }),
   apis: opt({
-    describe: `APIs to poll, comma separated: \`${API_NAMES.join(', ')}\` (the \`cat_*\` ones are asked under \`--naming es2graphite\` only)`,
+    describe: `APIs to poll, comma separated: \`${API_NAMES.join(', ')}\` (the \`cat_*\` ones are asked under \`--naming es2graphite\` only, \`indices_status\` under \`--naming es2graphite-2013\` on ES < 2.0 only)`,
     parse: parsers.list(parsers.oneOf<ApiName>(API_NAMES)),
     default: API_NAMES,
     defaultText: 'all',

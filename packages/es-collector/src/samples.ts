@@ -47,6 +47,11 @@ export type Sample =
   | { kind: 'node_derived'; node: string; path: Path; value: number }
   /** One index (or `_all`, or a date-suffix rollup): its primaries and total, each leaf a series. */
   | { kind: 'index'; index: string; stats: StatsTree }
+  /**
+   * One index's `_status` (ES < 2.0, asked for the es2graphite-2013 scheme only), walked as
+   * es2graphite walked it: its own figures and one subtree per shard copy, below the index's head.
+   */
+  | { kind: 'index_status'; index: string; stats: StatsTree }
   | { kind: 'pending_tasks'; path: Path; value: number }
   /**
    * One cell of a `_cat` row, asked for the es2graphite scheme only (es2graphite's 2015 per-node

@@ -428,4 +428,75 @@ describe('cluster job against the ES stand-in', { skip }, () => {
       await es.close();
     }
   });
+
+  describe('_status (es2graphite-2013 on ES < 2.0)', () => {
+    // The 1.7.5 recordings hold no cluster stats and no pending tasks: not asked, so that the only
+    // failing API is the one a test makes fail.
+    const apis = new Set(API_NAMES.filter((api) => api !== 'cluster_stats' && api !== 'pending_tasks'));
+    const job2013 = (url: string) => job(target([url], { naming: 'es2graphite-2013', apis }));
+
+    test('1.7: each shard copy under its node, named as its node stats are', async () => {
+      const es = await startEsStandin({ version: '1.7.5' });
+      try {
+        const clusterJob = job2013(es.url);
+        const cycle = fakeCycle({ sanitize: clusterJob.sanitize! });
+        await clusterJob.run(cycle);
+        const names = byName(cycle.lines());
+        assert.equal(es.requestCount('/_status'), 1);
+        // The recorded node is called Overmind; the synthesised answer holds twitter's 5 primaries.
+        for (const shard of [0, 1, 2, 3, 4]) {
+          assert.equal(names.get(`es.test.indices.twitter.shards.${shard}.overmind.routing.state`), 2);
+          assert.equal(names.get(`es.test.indices.twitter.shards.${shard}.overmind.routing.primary`), 1);
+        }
+        assert.equal(names.get('es.test.indices.twitter.index.primary_size_in_bytes'), 575);
+        assert.equal(names.get('es.test.collector.errors.indices_status'), 0);
+      } finally {
+        await es.close();
+      }
+    });
+
+    test('not asked from ES 2.0, nor in the other schemes', async () => {
+      const es2 = await startEsStandin({ version: '2.4.5' });
+      const es1 = await startEsStandin({ version: '1.7.5' });
+      try {
+        const cycle = fakeCycle();
+        await job2013(es2.url).run(cycle);
+        assert.equal(es2.requestCount('/_status'), 0);
+        assert.equal(byName(cycle.lines()).has('es.test.collector.errors.indices_status'), false);
+        for (const naming of ['default', 'es2graphite'] as const)
+          await job(target([es1.url], { naming, apis })).run(fakeCycle());
+        assert.equal(es1.requestCount('/_status'), 0);
+      } finally {
+        await es2.close();
+        await es1.close();
+      }
+    });
+
+    for (const status of [404, 400])
+      test(`a cluster answering ${status} to /_status: the rest is sent, the problem logged once`, async () => {
+        const es = await startEsStandin({ version: '1.7.5' });
+        es.fault('/_status', { kind: 'status', status });
+        try {
+          const clusterJob = job2013(es.url);
+          // The runtime keeps one problem log for the life of the agent; so does this test.
+          const first = fakeCycle({ sanitize: clusterJob.sanitize! });
+          const cycles = [first];
+          for (let i = 1; i < 5; i++)
+            cycles.push({ ...fakeCycle({ sanitize: clusterJob.sanitize! }), problems: first.problems });
+          for (const cycle of cycles) {
+            await clusterJob.run(cycle);
+            const names = byName(cycle.lines());
+            assert.equal(names.get('es.test.collector.errors.indices_status'), 1);
+            assert.equal(names.get('es.test.collector.up'), 1);
+            assert.ok(names.has('es.test.indices.twitter.primaries.docs.count'), 'index stats still sent');
+            assert.ok(![...names.keys()].some((name) => name.includes('.shards.')), 'no status series');
+          }
+          const warnings = cycles.flatMap((cycle) => cycle.warnings);
+          assert.equal(warnings.length, 1, warnings.join('\n'));
+          assert.match(warnings[0]!, new RegExp(`^cluster test: indices_status: .*HTTP ${status}`));
+        } finally {
+          await es.close();
+        }
+      });
+  });
 });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { type CatEndpoint, synthesizeCat } from '../../../test/harness/es-cat.js';
+import { synthesizeStatus } from '../../../test/harness/es-status.js';
 import { sharedSkip } from '../../../test/harness/fixtures.js';
 import { APIS, type ApiName, mapBodies } from '../src/collectors/index.js';
 import { DEFAULT_INDEX_SELECTION } from '../src/index-selection.js';
@@ -17,7 +18,9 @@ import { mapContext, namedLines, readFixture, readRecording } from './helpers.js
  * readable). UPDATE_GOLDEN=1 rewrites expected.out after a deliberate change; review the diff.
  * A case with `cat` (the ES major version) also gets the `_cat` answers es2graphite asked, made
  * from its node stats and health as the ES stand-in makes them (test/harness/es-cat.ts), at the
- * paths es-collector asks.
+ * paths es-collector asks; a case with `status` (an ES major before 2) gets the `_status` answer
+ * es2graphite 2013 asked, made from its node stats, index stats and health
+ * (test/harness/es-status.ts).
  */
 interface CaseInput {
   description: string;
@@ -26,6 +29,8 @@ interface CaseInput {
   responses: Partial<Record<ApiName, string>>;
   /** The ES major version whose synthesised `_cat` answers the case gets (es2graphite scheme). */
   cat?: number;
+  /** The ES major version (< 2) whose synthesised `_status` answer the case gets (es2graphite-2013). */
+  status?: number;
   options?: {
     include?: string[];
     exclude?: string[];
@@ -61,6 +66,21 @@ function render(input: CaseInput): string {
       const query = new URL(path, 'http://es').searchParams;
       bodies.set(api.name, synthesizeCat(api.name as CatEndpoint, query, input.cat, nodes, health));
     }
+  }
+  if (input.status !== undefined) {
+    const fixture = (api: ApiName) => {
+      const file = input.responses[api];
+      return file ? readFixture(file) : undefined;
+    };
+    bodies.set(
+      'indices_status',
+      synthesizeStatus(
+        input.status,
+        fixture('nodes_stats'),
+        fixture('indices_stats'),
+        fixture('cluster_health'),
+      ),
+    );
   }
   const defaults = schemeDefaults(input.naming);
   const result = mapBodies(

@@ -16,6 +16,8 @@ export const API_NAMES = [
   'cat_allocation',
   'cat_nodes',
   'cat_thread_pool',
+  // Asked for the es2graphite-2013 scheme only, on ES < 2.0 (es2graphite 2013's per-index status).
+  'indices_status',
 ] as const;
 export type ApiName = (typeof API_NAMES)[number];
 
@@ -45,6 +47,11 @@ export interface MapContext {
    * rolled up and cut exactly like the index stats.
    */
   reportedAs?: ReadonlyMap<string, string>;
+  /**
+   * Node id → the name its stats are reported under, as node stats read them this cycle. Set by
+   * nodes_stats, read by indices_status (mapped after it), which names each shard copy by its node.
+   */
+  nodeNames?: ReadonlyMap<string, string>;
 }
 
 export interface Mapped {

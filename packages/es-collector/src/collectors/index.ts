@@ -6,6 +6,7 @@ import { catThreadPool } from './cat-thread-pool.js';
 import { clusterHealth } from './cluster-health.js';
 import { clusterStats } from './cluster-stats.js';
 import { indicesStats } from './indices-stats.js';
+import { indicesStatus } from './indices-status.js';
 import { nodesStats } from './nodes-stats.js';
 import { pendingTasks } from './pending-tasks.js';
 
@@ -13,12 +14,14 @@ export { API_NAMES, type ApiName, type ApiOptions, type EsApi, type MapContext }
 
 /**
  * Every API a cycle reads, in the order their bodies are mapped: indices_stats before
- * cluster_health, whose per-index health follows the index stats' selection (`reportedAs`).
+ * cluster_health and indices_status, which follow the index stats' selection (`reportedAs`), and
+ * nodes_stats before indices_status, which names shard copies by their node (`nodeNames`).
  */
 export const APIS: readonly EsApi[] = [
   nodesStats,
   indicesStats,
   clusterHealth,
+  indicesStatus,
   clusterStats,
   pendingTasks,
   catAllocation,

@@ -53,6 +53,7 @@ export const nodesStats: EsApi = {
     const rules = isEs2graphite(context.options.naming) ? ES2GRAPHITE_NODE_RULES : NODE_RULES;
     for (const node of nodes)
       samples.push({ kind: 'node', node: node.name, stats: leavesOf(node.stats, rules), raw: node.stats });
+    context.nodeNames = new Map(nodes.map((node) => [node.id, node.name]));
     const derived = deriveNodeMetrics(nodes, context.tracker, context.atMs);
     appendSamples(samples, derived.samples);
     if (!context.options.local) appendSamples(samples, aggregateNodes(derived.figures));

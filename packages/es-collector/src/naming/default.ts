@@ -63,6 +63,7 @@ export const defaultNaming: NamingScheme = {
             ];
       case 'node':
       case 'index':
+      case 'index_status':
         // Walked below their head by `nameSamples`, leaf by leaf.
         return [];
       case 'cat':

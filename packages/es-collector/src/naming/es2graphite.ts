@@ -68,6 +68,7 @@ function es2graphiteScheme(name: NamingSchemeName, withCat: boolean): NamingSche
         case 'aggregate':
         case 'node':
         case 'index':
+        case 'index_status':
           return defaultNaming.nameSample(cluster, sample);
       }
     },

@@ -37,7 +37,7 @@ export function nameSamples(
     return group;
   };
   for (const sample of samples) {
-    if (sample.kind === 'node' || sample.kind === 'index') {
+    if (sample.kind === 'node' || sample.kind === 'index' || sample.kind === 'index_status') {
       sample.stats.walk(
         sample.kind === 'node' ? groupOf('node', sample.node) : groupOf('index', sample.index),
       );
