@@ -34,7 +34,7 @@
  * of its `expected.out` must be a line es2graphite sent, with the same value (the cluster segment
  * aside: the cases call it `legacy`).
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -58,6 +58,18 @@ const { values: args } = parseArgs({
 if (!args.es2graphite) {
   console.error(
     'usage: es2graphite-names --es2graphite <git dir of mattweber/es2graphite> [--python python2.7]',
+  );
+  process.exit(2);
+}
+
+// A Python that does not run (a pyenv shim without a version) would make es2graphite send nothing,
+// which would read as Stoker sending names es2graphite does not.
+const probe = spawnSync(args.python!, ['-c', 'import sys; assert sys.version_info[:2] == (2, 7)'], {
+  encoding: 'utf8',
+});
+if (probe.status !== 0) {
+  console.error(
+    `es2graphite needs Python 2.7: ${args.python} did not run as one (${probe.error?.message ?? probe.stderr.trim()}); give one with --python`,
   );
   process.exit(2);
 }
