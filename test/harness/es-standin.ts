@@ -16,7 +16,8 @@ import { sharedPath } from './fixtures.js';
  * release asked) and the 0.90/1.x `_status` answer (which es2graphite 2013 asked) are the
  * exceptions: no recording of them exists, so they are **synthesised** from the `_nodes/stats`,
  * `_stats` and `_cluster/health` bodies served beside them (es-cat.ts, honouring `h=`, and
- * es-status.ts say how, per version). Every other answer is a recording.
+ * es-status.ts say how, per version). So is `/_alias` where no
+ * recording goes with the index stats served (`synthesizeAliases`). Every other answer is a recording.
  */
 export type EsEndpoint =
   | 'root'
@@ -29,6 +30,8 @@ export type EsEndpoint =
   | 'master_node'
   /** 0.90/1.x `_status`, asked by es2graphite 2013: synthesised (es-status.ts); 404 from 2.0. */
   | 'indices_status'
+  /** `GET /_alias`, asked by elasticsearch_exporter's index collector (see `synthesizeAliases`). */
+  | 'aliases'
   | CatEndpoint;
 
 /** Which request paths (query string ignored) each endpoint answers. */
@@ -43,6 +46,7 @@ export const ENDPOINT_PATHS: Readonly<Record<EsEndpoint, readonly string[]>> = {
   pending_tasks: ['/_cluster/pending_tasks'],
   master_node: ['/_cluster/state/master_node', '/_cluster/state'],
   indices_status: ['/_status'],
+  aliases: ['/_alias'],
   cat_allocation: ['/_cat/allocation'],
   cat_nodes: ['/_cat/nodes'],
   cat_thread_pool: ['/_cat/thread_pool'],
@@ -63,6 +67,7 @@ export const ES_VERSIONS: Readonly<Record<string, Readonly<Partial<Record<EsEndp
     nodes_stats: 'netdata_go.d/8.4.2/nodes_stats.json',
     nodes_local_stats: 'netdata_go.d/8.4.2/nodes_local_stats.json',
     indices_stats: 'elasticsearch_exporter/7.17.3/indices_stats.json', // no 8.x recording
+    aliases: 'elasticsearch_exporter/7.17.3/aliases.json', // the same cluster as indices_stats
     pending_tasks: 'metricbeat/6.2.2/pending_tasks.json', // the only recording
   },
   '7.13.1': {
@@ -71,6 +76,7 @@ export const ES_VERSIONS: Readonly<Record<string, Readonly<Partial<Record<EsEndp
     cluster_stats: 'netdata_go.d/7.9.0/cluster_stats.json',
     nodes_stats: 'elasticsearch_exporter/7.13.1/nodes_stats.json',
     indices_stats: 'elasticsearch_exporter/7.17.3/indices_stats.json',
+    aliases: 'elasticsearch_exporter/7.17.3/aliases.json',
     pending_tasks: 'metricbeat/6.2.2/pending_tasks.json',
   },
   '7.9.0': {
@@ -248,7 +254,9 @@ export async function startEsStandin(options: EsStandinOptions = {}): Promise<Es
           ? catBody(endpoint, url.searchParams)
           : endpoint === 'indices_status'
             ? statusBody()
-            : undefined;
+            : endpoint === 'aliases'
+              ? synthesizeAliases(parsed('indices_stats'))
+              : undefined;
     if (!body) {
       const path = req.url ?? '/';
       res.writeHead(404, { 'content-type': 'application/json; charset=UTF-8' });
@@ -378,6 +386,19 @@ export async function startEsStandin(options: EsStandinOptions = {}): Promise<Es
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * `GET /_alias` where no recording goes with the served index stats (only 7.17.3's cluster has one):
+ * every index of the `_stats` answer without an alias, `{"<index>": {"aliases": {}}}`, as ES answers
+ * for indices that have none. elasticsearch_exporter 1.5.0 asks it on every scrape with
+ * `--es.indices` (its `--es.aliases` defaults to on) and drops all its per-index series when it fails.
+ */
+function synthesizeAliases(indicesStats: unknown): { json: Buffer; gzip?: Buffer } | undefined {
+  const indices = (indicesStats as { indices?: Record<string, unknown> } | undefined)?.indices;
+  if (!indices) return undefined;
+  const body = Object.fromEntries(Object.keys(indices).map((index) => [index, { aliases: {} }]));
+  return { json: Buffer.from(JSON.stringify(body)) };
 }
 
 /** A port on 127.0.0.1 nothing listens on (bound, then released): connections are refused. */

@@ -55,14 +55,14 @@ describe('hostile names on /metrics', { skip }, () => {
       samples.filter((s) => s.name === 'elasticsearch_indices_docs').map((s) => s.labels.name),
     );
     assert.deepEqual([...exporterNames].sort(), [...HOSTILE].sort());
-    const indexNames = new Set(
-      samples.filter((s) => s.name === 'stoker_es_index_docs').map((s) => s.labels.index),
-    );
-    for (const name of HOSTILE)
-      assert.ok(
-        indexNames.has(name),
-        `index ${JSON.stringify(name)} read back from ${JSON.stringify([...indexNames])}`,
-      );
+    for (const family of ['elasticsearch_indices_docs_primary', 'stoker_es_index_indexing_is_throttled']) {
+      const indexNames = new Set(samples.filter((s) => s.name === family).map((s) => s.labels.index));
+      for (const name of HOSTILE)
+        assert.ok(
+          indexNames.has(name),
+          `${family}: index ${JSON.stringify(name)} read back from ${JSON.stringify([...indexNames])}`,
+        );
+    }
     const { findings } = await promtoolCheckMetrics(text);
     assert.deepEqual(
       findings.filter((finding) => !finding.startsWith('elasticsearch_')),

@@ -160,6 +160,19 @@ describe('Prometheus scrapes es-collector', {
         promql: 'stoker_es_index_docs{index="_all",shards="primaries"}',
       },
       {
+        graphite: 'es.prod.indices.foo_1.primaries.docs.count',
+        promql: 'elasticsearch_indices_docs_primary{index="foo_1"}',
+      },
+      {
+        graphite: 'es.prod.indices.foo_1.total.refresh.total_time_in_millis',
+        promql: 'elasticsearch_index_stats_refresh_time_seconds_total{index="foo_1"}',
+        factor: 1000,
+      },
+      {
+        graphite: 'es.prod.indices.foo_1.total.indexing.is_throttled',
+        promql: 'stoker_es_index_indexing_is_throttled{index="foo_1",shards="total"}',
+      },
+      {
         graphite: 'es.prod.aggregates.all.heap_used_percent.max',
         promql: 'stoker_es_nodes_heap_used_percent{role="all",stat="max"}',
       },

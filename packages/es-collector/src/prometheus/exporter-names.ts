@@ -3,7 +3,8 @@ import type { Family, Labels } from '@stoker/shared';
 /**
  * The figures prometheus-community/elasticsearch_exporter (1.5.0, Debian's) also exposes, under its
  * names, labels, types and units, so its users' dashboards and alerts keep working. Keys are raw
- * `_nodes/stats` paths, `*` standing for the key that becomes the label `label`; values are
+ * paths of the answer (`_nodes/stats` below a node, `_all/_stats` below an index), `*` standing for
+ * the key that becomes the label `label`; values are
  * multiplied by `scale` (the exporter's milliseconds become seconds). Where its type or suffix
  * breaks Prometheus' naming rules (`_count` counters), the exporter's name wins: that is the point.
  * Checked against the exporter's own output on the same recordings (test/prometheus/). Not claimed:
@@ -242,3 +243,181 @@ export function exporterNodeLabels(cluster: string, raw: Readonly<Record<string,
     ['es_master_node', String(roles.master)],
   ];
 }
+
+/** `primaries.<path>` and `total.<path>` as `elasticsearch_indices_<name>`, `%` in `name` → `primary` / `total`. */
+function perShards(path: string, name: string, help: string): Record<string, ExporterMetric> {
+  return {
+    [`primaries.${path}`]: {
+      family: gauge(`elasticsearch_indices_${name.replace('%', 'primary')}`, `${help}, primary shards`),
+    },
+    [`total.${path}`]: {
+      family: gauge(`elasticsearch_indices_${name.replace('%', 'total')}`, `${help}, all shards`),
+    },
+  };
+}
+
+/** `total.<path>` as `elasticsearch_index_stats_<name>`, milliseconds as seconds. */
+function indexStat(
+  path: string,
+  name: string,
+  type: 'gauge' | 'counter',
+  help: string,
+): Record<string, ExporterMetric> {
+  return {
+    [`total.${path}`]: {
+      family: { name: `elasticsearch_index_stats_${name}`, type, help },
+      ...(path.endsWith('_in_millis') ? { scale: MS } : {}),
+    },
+  };
+}
+
+/**
+ * The exporter's per-index series (`--es.indices`, collector/indices.go at 1.5.0), labels `index`
+ * and `cluster`. Keys are raw `_all/_stats` paths below `indices.<index>`. The exporter's own types
+ * are kept, memory sizes it calls counters included (`query_cache_memory_bytes_total`). Not claimed:
+ * `elasticsearch_indices_aliases` (Stoker does not ask `_alias`) and the `--es.shards` series.
+ */
+export const EXPORTER_INDEX_METRICS: Readonly<Record<string, ExporterMetric>> = {
+  ...perShards('docs.count', 'docs_%', 'Count of documents'),
+  ...perShards('docs.deleted', 'deleted_docs_%', 'Count of deleted documents'),
+  ...perShards('store.size_in_bytes', 'store_size_bytes_%', 'Size of stored index data in bytes'),
+  ...perShards('segments.count', 'segment_count_%', 'Number of segments'),
+  ...perShards('segments.memory_in_bytes', 'segment_memory_bytes_%', 'Memory of segments in bytes'),
+  ...perShards('segments.terms_memory_in_bytes', 'segment_terms_memory_%', 'Memory of terms in bytes'),
+  ...perShards(
+    'segments.stored_fields_memory_in_bytes',
+    'segment_fields_memory_bytes_%',
+    'Memory of stored fields in bytes',
+  ),
+  ...perShards(
+    'segments.term_vectors_memory_in_bytes',
+    'segment_term_vectors_memory_%_bytes',
+    'Memory of term vectors in bytes',
+  ),
+  ...perShards('segments.norms_memory_in_bytes', 'segment_norms_memory_bytes_%', 'Memory of norms in bytes'),
+  ...perShards(
+    'segments.points_memory_in_bytes',
+    'segment_points_memory_bytes_%',
+    'Memory of points in bytes',
+  ),
+  ...perShards(
+    'segments.doc_values_memory_in_bytes',
+    'segment_doc_values_memory_bytes_%',
+    'Memory of doc values in bytes',
+  ),
+  ...perShards(
+    'segments.index_writer_memory_in_bytes',
+    'segment_index_writer_memory_bytes_%',
+    'Memory of the index writer in bytes',
+  ),
+  ...perShards(
+    'segments.version_map_memory_in_bytes',
+    'segment_version_map_memory_bytes_%',
+    'Memory of the version map in bytes',
+  ),
+  ...perShards(
+    'segments.fixed_bit_set_memory_in_bytes',
+    'segment_fixed_bit_set_memory_bytes_%',
+    'Memory of fixed bit sets in bytes',
+  ),
+  ...perShards('completion.size_in_bytes', 'completion_bytes_%', 'Size of completion data in bytes'),
+  'total.search.query_current': {
+    family: gauge('elasticsearch_search_active_queries', 'Queries running now'),
+  },
+  ...indexStat('search.query_time_in_millis', 'search_query_time_seconds_total', 'counter', 'Query time'),
+  ...indexStat('search.query_total', 'search_query_total', 'counter', 'Queries'),
+  ...indexStat('search.fetch_time_in_millis', 'search_fetch_time_seconds_total', 'counter', 'Fetch time'),
+  ...indexStat('search.fetch_total', 'search_fetch_total', 'counter', 'Fetches'),
+  ...indexStat('search.scroll_time_in_millis', 'search_scroll_time_seconds_total', 'counter', 'Scroll time'),
+  ...indexStat('search.scroll_current', 'search_scroll_current', 'gauge', 'Scrolls open now'),
+  ...indexStat('search.scroll_total', 'search_scroll_total', 'counter', 'Scrolls'),
+  ...indexStat(
+    'search.suggest_time_in_millis',
+    'search_suggest_time_seconds_total',
+    'counter',
+    'Suggest time',
+  ),
+  ...indexStat('search.suggest_total', 'search_suggest_total', 'counter', 'Suggests'),
+  ...indexStat(
+    'indexing.index_time_in_millis',
+    'indexing_index_time_seconds_total',
+    'counter',
+    'Indexing time',
+  ),
+  ...indexStat('indexing.index_current', 'index_current', 'gauge', 'Documents being indexed now'),
+  ...indexStat('indexing.index_total', 'indexing_index_total', 'counter', 'Documents indexed'),
+  ...indexStat(
+    'indexing.delete_time_in_millis',
+    'indexing_delete_time_seconds_total',
+    'counter',
+    'Delete time',
+  ),
+  ...indexStat('indexing.delete_total', 'indexing_delete_total', 'counter', 'Deletes'),
+  ...indexStat('indexing.noop_update_total', 'indexing_noop_update_total', 'counter', 'No-op updates'),
+  ...indexStat(
+    'indexing.throttle_time_in_millis',
+    'indexing_throttle_time_seconds_total',
+    'counter',
+    'Indexing throttle time',
+  ),
+  ...indexStat('get.time_in_millis', 'get_time_seconds_total', 'counter', 'Get time'),
+  ...indexStat('get.total', 'get_total', 'counter', 'Gets'),
+  ...indexStat('merges.total_time_in_millis', 'merge_time_seconds_total', 'counter', 'Merge time'),
+  ...indexStat('merges.total', 'merge_total', 'counter', 'Merges'),
+  ...indexStat(
+    'merges.total_throttled_time_in_millis',
+    'merge_throttle_time_seconds_total',
+    'counter',
+    'Merge I/O throttle time',
+  ),
+  ...indexStat(
+    'merges.total_stopped_time_in_millis',
+    'merge_stopped_time_seconds_total',
+    'counter',
+    'Time large merges were stopped',
+  ),
+  ...indexStat(
+    'merges.total_auto_throttle_in_bytes',
+    'merge_auto_throttle_bytes_total',
+    'counter',
+    'Bytes auto-throttled while merging',
+  ),
+  ...indexStat('refresh.total_time_in_millis', 'refresh_time_seconds_total', 'counter', 'Refresh time'),
+  ...indexStat('refresh.total', 'refresh_total', 'counter', 'Refreshes'),
+  ...indexStat('flush.total_time_in_millis', 'flush_time_seconds_total', 'counter', 'Flush time'),
+  ...indexStat('flush.total', 'flush_total', 'counter', 'Flushes'),
+  ...indexStat('warmer.total_time_in_millis', 'warmer_time_seconds_total', 'counter', 'Warmer time'),
+  ...indexStat('warmer.total', 'warmer_total', 'counter', 'Warmer runs'),
+  ...indexStat(
+    'query_cache.memory_size_in_bytes',
+    'query_cache_memory_bytes_total',
+    'counter',
+    'Query cache memory',
+  ),
+  ...indexStat('query_cache.cache_size', 'query_cache_size', 'gauge', 'Query cache entries'),
+  ...indexStat('query_cache.hit_count', 'query_cache_hits_total', 'counter', 'Query cache hits'),
+  ...indexStat('query_cache.miss_count', 'query_cache_misses_total', 'counter', 'Query cache misses'),
+  ...indexStat('query_cache.cache_count', 'query_cache_caches_total', 'counter', 'Entries ever cached'),
+  ...indexStat('query_cache.evictions', 'query_cache_evictions_total', 'counter', 'Query cache evictions'),
+  ...indexStat(
+    'request_cache.memory_size_in_bytes',
+    'request_cache_memory_bytes_total',
+    'counter',
+    'Request cache memory',
+  ),
+  ...indexStat('request_cache.hit_count', 'request_cache_hits_total', 'counter', 'Request cache hits'),
+  ...indexStat('request_cache.miss_count', 'request_cache_misses_total', 'counter', 'Request cache misses'),
+  ...indexStat(
+    'request_cache.evictions',
+    'request_cache_evictions_total',
+    'counter',
+    'Request cache evictions',
+  ),
+  ...indexStat(
+    'fielddata.memory_size_in_bytes',
+    'fielddata_memory_bytes_total',
+    'counter',
+    'Fielddata memory',
+  ),
+  ...indexStat('fielddata.evictions', 'fielddata_evictions_total', 'counter', 'Fielddata evictions'),
+};
