@@ -192,6 +192,7 @@ describe('Prometheus scrapes container-collector', {
 }, () => {
   let dockerd: Dockerd;
   let task: TestContainer;
+  let unlimited: TestContainer;
   before(async () => {
     dockerd = await sharedDockerd();
     task = await dockerd.run({
@@ -200,9 +201,15 @@ describe('Prometheus scrapes container-collector', {
       memoryBytes: 64 * 1024 * 1024,
       env: { MARATHON_APP_ID: '/es/prom/data', MESOS_TASK_ID: 'es_prom_data.abc-123' },
     });
+    unlimited = await dockerd.run({
+      name: 'prom-unlimited',
+      cmd: 'sleep 3600',
+      env: { MARATHON_APP_ID: '/es/prom/free', MESOS_TASK_ID: 'es_prom_free.def-456' },
+    });
   });
   after(async () => {
     await task?.remove();
+    await unlimited?.remove();
   });
 
   test('PromQL returns the values carbon got in the same cycle, cAdvisor names; promtool clean', async (t) => {
@@ -273,6 +280,26 @@ describe('Prometheus scrapes container-collector', {
     const exposition = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     assert.deepEqual((await promtoolCheckMetrics(exposition)).findings, [], 'promtool check metrics');
     assertCadvisorLabels(exposition, 'prom-task');
+    assertCadvisorLabels(exposition, 'prom-unlimited');
+
+    // cAdvisor's spec limits: 0 where none is set (lib/metrics/prometheus.go specMemoryValue), as for
+    // a container started without --memory; the harness gives --memory-swap the memory limit.
+    const specs = async (name: string) =>
+      Object.fromEntries(
+        await Promise.all(
+          ['limit', 'swap_limit', 'reservation_limit'].map(async (spec) => {
+            const series = await prometheus.query(`container_spec_memory_${spec}_bytes{name="${name}"}`);
+            assert.equal(series.length, 1, `container_spec_memory_${spec}_bytes of ${name}`);
+            return [spec, Number(series[0]!.value[1])];
+          }),
+        ),
+      );
+    assert.deepEqual(await specs('prom-unlimited'), { limit: 0, swap_limit: 0, reservation_limit: 0 });
+    assert.deepEqual(await specs('prom-task'), {
+      limit: 64 * 1024 * 1024,
+      swap_limit: 64 * 1024 * 1024,
+      reservation_limit: 0,
+    });
   });
 });
 
@@ -295,6 +322,8 @@ const CADVISOR_EXTRA_LABEL: Readonly<Record<string, string | null>> = {
   container_memory_mapped_file: null,
   container_memory_swap: null,
   container_spec_memory_limit_bytes: null,
+  container_spec_memory_swap_limit_bytes: null,
+  container_spec_memory_reservation_limit_bytes: null,
   container_oom_events_total: null,
   container_fs_reads_bytes_total: 'device',
   container_fs_writes_bytes_total: 'device',
@@ -316,6 +345,8 @@ const ALWAYS_THERE = [
   'container_memory_usage_bytes',
   'container_memory_working_set_bytes',
   'container_spec_memory_limit_bytes',
+  'container_spec_memory_swap_limit_bytes',
+  'container_spec_memory_reservation_limit_bytes',
 ];
 
 function assertCadvisorLabels(exposition: string, containerName: string): void {

@@ -18,7 +18,12 @@ export interface RawCpu {
 
 export interface RawMemory {
   usageBytes?: number;
+  /** The limits below are undefined when none is set (the kernel's "unlimited"). */
   limitBytes?: number;
+  /** v1 `memory.memsw.limit_in_bytes` (memory + swap), v2 `memory.swap.max` (swap alone). */
+  swapLimitBytes?: number;
+  /** What cAdvisor calls the reservation: v1 `memory.soft_limit_in_bytes`, v2 `memory.min`. */
+  reservationBytes?: number;
   /** Anonymous memory: v1 `total_rss`, v2 `anon`. */
   rssBytes?: number;
   /** Page cache: v1 `total_cache`, v2 `file`. */

@@ -36,6 +36,8 @@ export function parseV1Memory(memory: FileTexts): RawMemory {
   return {
     usageBytes: parseNumber(memory.get('memory.usage_in_bytes')),
     limitBytes: parseLimit(memory.get('memory.limit_in_bytes')),
+    swapLimitBytes: parseLimit(memory.get('memory.memsw.limit_in_bytes')),
+    reservationBytes: parseLimit(memory.get('memory.soft_limit_in_bytes')),
     rssBytes: pick('rss'),
     cacheBytes: pick('cache'),
     inactiveFileBytes: pick('inactive_file'),
@@ -81,6 +83,9 @@ const CPU_FILES = ['cpu.stat', 'cpu.cfs_quota_us', 'cpu.cfs_period_us'];
 const MEMORY_FILES = [
   'memory.usage_in_bytes',
   'memory.limit_in_bytes',
+  // Absent on a kernel without swap accounting: a single missing file is normal (readCgroupFiles).
+  'memory.memsw.limit_in_bytes',
+  'memory.soft_limit_in_bytes',
   'memory.stat',
   'memory.failcnt',
   'memory.oom_control',

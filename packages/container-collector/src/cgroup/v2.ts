@@ -38,6 +38,8 @@ export function parseV2Memory(files: FileTexts): RawMemory {
   return {
     usageBytes: parseNumber(files.get('memory.current')),
     limitBytes: parseLimit(files.get('memory.max')),
+    swapLimitBytes: parseLimit(files.get('memory.swap.max')),
+    reservationBytes: parseLimit(files.get('memory.min')),
     rssBytes: keyedNumber(stat, 'anon'),
     cacheBytes: keyedNumber(stat, 'file'),
     inactiveFileBytes: keyedNumber(stat, 'inactive_file'),
@@ -96,6 +98,8 @@ const V2_FILES = [
   'cpu.max',
   'memory.current',
   'memory.max',
+  'memory.swap.max',
+  'memory.min',
   'memory.stat',
   'memory.events',
   'memory.swap.current',
@@ -106,7 +110,7 @@ const V2_FILES = [
 ];
 
 const REUSE = reuseRule(
-  new Set(['cpu.max', 'cpu.weight', 'memory.max', 'memory.low', 'memory.swap.max', 'pids.max']),
+  new Set(['cpu.max', 'cpu.weight', 'memory.max', 'memory.min', 'memory.low', 'memory.swap.max', 'pids.max']),
   new Set(['io.stat']),
 );
 

@@ -135,7 +135,12 @@ function exposeContainer(
   put(CADVISOR.memoryCache, memory.cacheBytes);
   put(CADVISOR.memoryMappedFile, memory.mappedFileBytes);
   put(CADVISOR.memorySwap, memory.swapBytes);
-  put(CADVISOR.memoryLimit, memory.limitBytes);
+  // cAdvisor sends the three limits of every container with a memory cgroup, 0 where none is set
+  // (its specMemoryValue); Docker's stats API, the fallback, shows no limit file, so nothing then.
+  const spec = container.raw.source === 'docker-api' ? undefined : 0;
+  put(CADVISOR.memoryLimit, memory.limitBytes ?? spec);
+  put(CADVISOR.memorySwapLimit, memory.swapLimitBytes ?? spec);
+  put(CADVISOR.memoryReservationLimit, memory.reservationBytes ?? spec);
   for (const device of container.raw.blockIo) {
     // cAdvisor names the device by its node (`/dev/sda`); `major:minor` when sysfs does not list it.
     const name = blockDeviceName(device.device);

@@ -50,6 +50,16 @@ export const CADVISOR = {
   memoryMappedFile: family('container_memory_mapped_file', 'gauge', 'Size of memory mapped files in bytes.'),
   memorySwap: family('container_memory_swap', 'gauge', 'Container swap usage in bytes.'),
   memoryLimit: family('container_spec_memory_limit_bytes', 'gauge', 'Memory limit for the container.'),
+  memorySwapLimit: family(
+    'container_spec_memory_swap_limit_bytes',
+    'gauge',
+    'Memory swap limit for the container.',
+  ),
+  memoryReservationLimit: family(
+    'container_spec_memory_reservation_limit_bytes',
+    'gauge',
+    'Memory reservation limit for the container.',
+  ),
   fsReadBytes: family('container_fs_reads_bytes_total', 'counter', 'Cumulative count of bytes read'),
   fsWriteBytes: family('container_fs_writes_bytes_total', 'counter', 'Cumulative count of bytes written'),
   fsReads: family('container_fs_reads_total', 'counter', 'Cumulative count of reads completed'),
