@@ -75,6 +75,8 @@ export interface RunOptions {
   /** Shell command run by busybox sh -c. */
   cmd: string;
   name?: string;
+  /** Another reference of TEST_IMAGE (tagged by the test); default TEST_IMAGE. */
+  image?: string;
   env?: Record<string, string>;
   labels?: Record<string, string>;
   cpus?: number;
@@ -315,7 +317,7 @@ async function ensureImage(docker: Docker, workDir: string): Promise<void> {
 
 async function runContainer(docker: Docker, options: RunOptions): Promise<TestContainer> {
   const container = await docker.createContainer({
-    Image: TEST_IMAGE,
+    Image: options.image ?? TEST_IMAGE,
     Cmd: ['sh', '-c', options.cmd],
     ...(options.name ? { name: options.name } : {}),
     Env: Object.entries(options.env ?? {}).map(([key, value]) => `${key}=${value}`),
