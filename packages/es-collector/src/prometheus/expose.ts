@@ -14,6 +14,7 @@ import type { LeafSink, Sample } from '../samples.js';
 import {
   EXPORTER_HEALTH_FIELDS,
   EXPORTER_HEALTH_STATUS,
+  EXPORTER_INDEX_METRICS,
   EXPORTER_NODE_METRICS,
   exporterNodeLabels,
 } from './exporter-names.js';
@@ -46,7 +47,9 @@ export function* exposeSamples(
         break;
       }
       case 'index':
-        sample.stats.walk(new IndexSink(out, labelText([...clusterLabel, ['index', sample.index]])));
+        sample.stats.walk(
+          new IndexSink(out, labelText([...clusterLabel, ['index', sample.index]]), sample.index !== '_all'),
+        );
         yield;
         break;
       case 'health':
@@ -215,10 +218,11 @@ function exposeCollector(out: Exposition, labels: Labels, path: readonly string[
 /** Raw `_nodes/stats` paths, shared by every node: each leaf is mapped once for the life of the process. */
 const nodeLeaves = new LeafNames(undefined, 200_000);
 
-/** A node's leaves under Stoker's names (labels cluster, node), under the exporter's, an index's. */
+/** A node's leaves under Stoker's names (labels cluster, node), under the exporter's; an index's likewise. */
 const NODE_SCOPE = new SeriesScope('es node');
 const NODE_EXPORTER_SCOPE = new SeriesScope('es node, exporter names');
 const INDEX_SCOPE = new SeriesScope('es index');
+const INDEX_EXPORTER_SCOPE = new SeriesScope('es index, exporter names');
 
 /**
  * Where one `_nodes/stats` leaf goes: an exporter series (whose data paths also get the node's mount,
@@ -331,44 +335,67 @@ class NodeSink implements LeafSink {
   }
 }
 
-/** An index's `primaries.*` and `total.*` as one family each, told apart by the label `shards`. */
+type ScaledSeries = { series: LeafSeries; scale: number };
+
+/**
+ * An index's leaves the exporter has under its names (`{cluster,index}`), the rest as Stoker's:
+ * `primaries.*` and `total.*` as one family each, told apart by the label `shards`. `_all` keeps
+ * Stoker's names throughout: under the exporter's it would count every index twice in a `sum()`.
+ */
 class IndexSink implements LeafSink {
   readonly root = nodeLeaves.root;
   private static readonly mappings = new WeakMap<
     LeafName,
-    { series: LeafSeries; scale: number } | undefined
+    { stoker: ScaledSeries | undefined; exporter: ScaledSeries | undefined }
   >();
+  /** Undefined when the exposition already has an index with these labels (its series are left out). */
   private readonly labelText: string | undefined;
+  private readonly exporterLabelText: string | undefined;
 
   constructor(
     private readonly out: Exposition,
     labels: string,
+    private readonly exporterNames: boolean,
   ) {
     this.labelText = out.claimEntity(INDEX_SCOPE, labels) ? labels : undefined;
+    this.exporterLabelText =
+      exporterNames && out.claimEntity(INDEX_EXPORTER_SCOPE, labels) ? labels : undefined;
   }
 
   add(leaf: LeafName, value: number): void {
-    if (this.labelText === undefined) return;
-    const mapping = IndexSink.mapping(leaf);
-    if (mapping) this.out.addLeaf(mapping.series, this.labelText, value * mapping.scale);
+    const { stoker, exporter } = IndexSink.mapping(leaf);
+    if (exporter && this.exporterNames) {
+      if (this.exporterLabelText !== undefined)
+        this.out.addLeaf(exporter.series, this.exporterLabelText, value * exporter.scale);
+    } else if (stoker && this.labelText !== undefined)
+      this.out.addLeaf(stoker.series, this.labelText, value * stoker.scale);
   }
 
   addRun(leaves: readonly LeafName[], values: readonly number[]): void {
     for (let i = 0; i < leaves.length; i++) this.add(leaves[i]!, values[i]!);
   }
 
-  private static mapping(leaf: LeafName): { series: LeafSeries; scale: number } | undefined {
-    if (IndexSink.mappings.has(leaf)) return IndexSink.mappings.get(leaf);
+  private static mapping(leaf: LeafName): {
+    stoker: ScaledSeries | undefined;
+    exporter: ScaledSeries | undefined;
+  } {
+    let mapping = IndexSink.mappings.get(leaf);
+    if (mapping) return mapping;
     const metric = stokerMetric(
       'index',
       leaf.keys.slice(1),
       `_stats ${leaf.rawPath.replace(/^[^.]*\./, '')}`,
     );
-    const series = INDEX_SCOPE.leaf(
+    const stoker = INDEX_SCOPE.leaf(
       metric.family,
       joinLabelText(labelText([['shards', leaf.keys[0] ?? '']]), metric.labelText),
     );
-    const mapping = series && { series, scale: metric.scale };
+    const exporterMetric = EXPORTER_INDEX_METRICS[leaf.rawPath];
+    const exporter = exporterMetric && INDEX_EXPORTER_SCOPE.leaf(exporterMetric.family, '');
+    mapping = {
+      stoker: stoker && { series: stoker, scale: metric.scale },
+      exporter: exporter && { series: exporter, scale: exporterMetric.scale ?? 1 },
+    };
     IndexSink.mappings.set(leaf, mapping);
     return mapping;
   }
