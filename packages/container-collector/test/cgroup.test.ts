@@ -44,6 +44,16 @@ describe('cgroup v2 on the real telegraf v2 leaf', { skip }, () => {
     );
   });
 
+  test("memory limits from cAdvisor's own spec fixtures: set, and `max` meaning none", () => {
+    const limits = (dir: string) => {
+      const { memory } = readV2(new PseudoFiles(), { version: 2, dir }, []);
+      return [memory.limitBytes, memory.swapLimitBytes, memory.reservationBytes];
+    };
+    const cadvisor = (test: string) => fixture('cadvisor', 'test_resources', 'cgroup_v2', test);
+    assert.deepEqual(limits(cadvisor('test1')), [123_456_789, 13_579, 24_680]);
+    assert.deepEqual(limits(cadvisor('test2')), [undefined, undefined, undefined]);
+  });
+
   test('a gone directory is CgroupUnreadable, a missing single file is not', async () => {
     assert.throws(
       () => readCgroupFiles(new PseudoFiles(), '/nonexistent/cgroup', ['cpu.stat']),
@@ -112,6 +122,16 @@ describe('cgroup v1 parsers on real files', { skip }, () => {
     assert.equal(memory.limitBytes, undefined);
     assert.equal(memory.oomKills, 3);
     assert.equal(memory.failcnt, 7);
+  });
+
+  test("memory limits from cAdvisor's own v1 spec fixture: limit, memory+swap limit, soft limit", () => {
+    const dir = fixture('cadvisor', 'test_resources', 'cgroup_v1', 'test1', 'memory');
+    const names = ['memory.limit_in_bytes', 'memory.memsw.limit_in_bytes', 'memory.soft_limit_in_bytes'];
+    const memory = parseV1Memory(readCgroupFiles(new PseudoFiles(), dir, names));
+    assert.deepEqual(
+      [memory.limitBytes, memory.swapLimitBytes, memory.reservationBytes],
+      [123_456_789, 13_579, 24_680],
+    );
   });
 
   test('blkio throttle tables (opencontainers), with the bare Total line ignored', async () => {
