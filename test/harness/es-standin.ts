@@ -16,8 +16,8 @@ import { sharedPath } from './fixtures.js';
  * release asked) and the 0.90/1.x `_status` answer (which es2graphite 2013 asked) are the
  * exceptions: no recording of them exists, so they are **synthesised** from the `_nodes/stats`,
  * `_stats` and `_cluster/health` bodies served beside them (es-cat.ts, honouring `h=`, and
- * es-status.ts say how, per version). So is `/_alias` where no
- * recording goes with the index stats served (`synthesizeAliases`). Every other answer is a recording.
+ * es-status.ts say how, per version). So is `/_alias` where no recording goes with the index
+ * stats served (`synthesizeAliases`). Every other answer is a recording.
  */
 export type EsEndpoint =
   | 'root'
@@ -203,6 +203,9 @@ export async function startEsStandin(options: EsStandinOptions = {}): Promise<Es
   }
   for (const [endpoint, body] of Object.entries(options.bodies ?? {}) as [EsEndpoint, unknown][])
     setBody(endpoint, body);
+  // The recorded aliases name the recorded indices: other index stats get theirs synthesised.
+  if (options.bodies?.indices_stats !== undefined && options.bodies.aliases === undefined)
+    bodies.delete('aliases');
 
   const endpointOf = new Map<string, EsEndpoint>();
   for (const [endpoint, paths] of Object.entries(ENDPOINT_PATHS) as [EsEndpoint, string[]][]) {

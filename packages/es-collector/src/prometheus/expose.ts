@@ -336,6 +336,8 @@ class NodeSink implements LeafSink {
 }
 
 type ScaledSeries = { series: LeafSeries; scale: number };
+/** Where one index leaf goes: under Stoker's name, and under the exporter's if it has the figure. */
+type IndexMapping = { stoker: ScaledSeries | undefined; exporter: ScaledSeries | undefined };
 
 /**
  * An index's leaves the exporter has under its names (`{cluster,index}`), the rest as Stoker's:
@@ -344,10 +346,7 @@ type ScaledSeries = { series: LeafSeries; scale: number };
  */
 class IndexSink implements LeafSink {
   readonly root = nodeLeaves.root;
-  private static readonly mappings = new WeakMap<
-    LeafName,
-    { stoker: ScaledSeries | undefined; exporter: ScaledSeries | undefined }
-  >();
+  private static readonly mappings = new WeakMap<LeafName, IndexMapping>();
   /** Undefined when the exposition already has an index with these labels (its series are left out). */
   private readonly labelText: string | undefined;
   private readonly exporterLabelText: string | undefined;
@@ -375,10 +374,7 @@ class IndexSink implements LeafSink {
     for (let i = 0; i < leaves.length; i++) this.add(leaves[i]!, values[i]!);
   }
 
-  private static mapping(leaf: LeafName): {
-    stoker: ScaledSeries | undefined;
-    exporter: ScaledSeries | undefined;
-  } {
+  private static mapping(leaf: LeafName): IndexMapping {
     let mapping = IndexSink.mappings.get(leaf);
     if (mapping) return mapping;
     const metric = stokerMetric(
