@@ -61,9 +61,14 @@ describe('Exposition', () => {
 
   test('entities of a scope: each series once, whatever repeats; other writers of a family refused', () => {
     const nodes = new SeriesScope('nodes');
-    const heap = nodes.leaf(GAUGE, 'area="heap"');
+    const heap = nodes.leaf('jvm.mem.heap', GAUGE, 'area="heap"');
     assert.ok(heap);
-    assert.equal(nodes.leaf(GAUGE, 'area="heap"'), undefined, 'a second leaf with the same series');
+    assert.equal(
+      nodes.leaf('jvm-mem.heap', GAUGE, 'area="heap"'),
+      undefined,
+      'another leaf, the same series',
+    );
+    assert.ok(nodes.leaf('jvm.mem.heap', GAUGE, 'area="heap"'), 'the same leaf again (a leaf tree afresh)');
     const out = new Exposition();
     for (const node of ['n1', 'n2', 'n1']) {
       const labels = `node="${node}"`;
@@ -71,11 +76,11 @@ describe('Exposition', () => {
     }
     out.add(GAUGE, [['node', 'n3']], 3); // the family belongs to the scope
     const indices = new SeriesScope('indices');
-    const other = indices.leaf(GAUGE, '');
+    const other = indices.leaf('x', GAUGE, '');
     assert.ok(other);
     assert.ok(out.claimEntity(indices, 'node="n1"'), 'entities are unique per scope');
     const cluster = new SeriesScope('cluster');
-    const total = cluster.leaf(COUNTER, 'kind="all"');
+    const total = cluster.leaf('x', COUNTER, 'kind="all"');
     assert.ok(total && out.claimEntity(cluster, ''));
     out.addLeaf(total, '', 4); // an entity with no labels of its own
     out.addLeaf(other, 'node="n9"', 9);

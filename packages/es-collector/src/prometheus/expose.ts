@@ -248,7 +248,7 @@ function stokerMapping(leaf: LeafName): NodeMapping {
     labelText: labels,
     scale,
   } = stokerMetric('node', leaf.keys, `_nodes/stats ${leaf.rawPath}`);
-  const series = NODE_SCOPE.leaf(family, labels);
+  const series = NODE_SCOPE.leaf(leaf.rawPath, family, labels);
   return series && { exporter: false, series, scale };
 }
 
@@ -265,7 +265,7 @@ function exporterMapping(keys: readonly string[]): NodeMapping | undefined {
   if (exporter.label && key !== undefined) labels.push([exporter.label, key]);
   const suffix =
     exporter.family.type === 'summary' ? (keys.at(-1) === 'collection_count' ? '_count' : '_sum') : '';
-  const series = NODE_EXPORTER_SCOPE.leaf(exporter.family, labelText(labels), suffix);
+  const series = NODE_EXPORTER_SCOPE.leaf(keys.join('.'), exporter.family, labelText(labels), suffix);
   return (
     series && {
       exporter: true,
@@ -383,11 +383,12 @@ class IndexSink implements LeafSink {
       `_stats ${leaf.rawPath.replace(/^[^.]*\./, '')}`,
     );
     const stoker = INDEX_SCOPE.leaf(
+      leaf.rawPath,
       metric.family,
       joinLabelText(labelText([['shards', leaf.keys[0] ?? '']]), metric.labelText),
     );
     const exporterMetric = EXPORTER_INDEX_METRICS[leaf.rawPath];
-    const exporter = exporterMetric && INDEX_EXPORTER_SCOPE.leaf(exporterMetric.family, '');
+    const exporter = exporterMetric && INDEX_EXPORTER_SCOPE.leaf(leaf.rawPath, exporterMetric.family, '');
     mapping = {
       stoker: stoker && { series: stoker, scale: metric.scale },
       exporter: exporter && { series: exporter, scale: exporterMetric.scale ?? 1 },

@@ -67,15 +67,28 @@ export class LeafSeries {
  * per-sample duplicate check, the check that used to cost as much as the rest of a render.
  */
 export class SeriesScope {
-  private readonly claimed = new Set<string>();
+  /** Series key → the leaf (its raw path) that writes it. */
+  private readonly claimed = new Map<string, string>();
 
-  constructor(readonly name: string) {}
+  constructor(
+    readonly name: string,
+    /** Past this many series the claims start afresh (raw paths that never repeat: node ids). */
+    private readonly maxClaims = 200_000,
+  ) {}
 
-  /** The series of one leaf, or undefined when another leaf of this scope already writes it. */
-  leaf(family: Family, labels: string, suffix = ''): LeafSeries | undefined {
+  /**
+   * The series of the leaf at raw path `source`, or undefined when another leaf of this scope
+   * already writes it. Keyed by the raw path, not the leaf object: a leaf tree that starts afresh
+   * (`LeafNames.maxNames`) makes new objects for the same leaves, which keep their series.
+   */
+  leaf(source: string, family: Family, labels: string, suffix = ''): LeafSeries | undefined {
     const key = `${family.name}${suffix}{${labels}}`;
-    if (this.claimed.has(key)) return undefined;
-    this.claimed.add(key);
+    const owner = this.claimed.get(key);
+    if (owner !== undefined && owner !== source) return undefined;
+    if (owner === undefined) {
+      if (this.claimed.size >= this.maxClaims) this.claimed.clear();
+      this.claimed.set(key, source);
+    }
     return new LeafSeries(family, labels, suffix, this);
   }
 }
