@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { startAgent } from '../harness/agent.js';
 import { dockerSkip, sharedDockerd, TEST_IMAGE } from '../harness/dockerd.js';
 import { loadFixture, startEsStandin } from '../harness/es-standin.js';
