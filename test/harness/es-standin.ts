@@ -248,18 +248,34 @@ export async function startEsStandin(options: EsStandinOptions = {}): Promise<Es
     return status && { json: Buffer.from(JSON.stringify(status)) };
   };
 
+  /** Index stats at `level=cluster`: `_all` without the per-index map, as ES answers it. */
+  const clusterLevel = new WeakMap<object, { json: Buffer; gzip?: Buffer }>();
+  const indicesStatsBody = (query: URLSearchParams): { json: Buffer; gzip?: Buffer } | undefined => {
+    const full = bodies.get('indices_stats');
+    if (!full || query.get('level') !== 'cluster') return full;
+    let body = clusterLevel.get(full);
+    if (!body) {
+      const { indices: _perIndex, ...rest } = parsed('indices_stats') as Record<string, unknown>;
+      body = { json: Buffer.from(JSON.stringify(rest)) };
+      clusterLevel.set(full, body);
+    }
+    return body;
+  };
+
   const send = (req: IncomingMessage, res: ServerResponse, endpoint: EsEndpoint | undefined): void => {
     const url = new URL(req.url ?? '/', 'http://stand-in');
     const body =
-      endpoint && bodies.has(endpoint)
-        ? bodies.get(endpoint)
-        : endpoint && CAT_ENDPOINTS.has(endpoint)
-          ? catBody(endpoint, url.searchParams)
-          : endpoint === 'indices_status'
-            ? statusBody()
-            : endpoint === 'aliases'
-              ? synthesizeAliases(parsed('indices_stats'))
-              : undefined;
+      endpoint === 'indices_stats'
+        ? indicesStatsBody(url.searchParams)
+        : endpoint && bodies.has(endpoint)
+          ? bodies.get(endpoint)
+          : endpoint && CAT_ENDPOINTS.has(endpoint)
+            ? catBody(endpoint, url.searchParams)
+            : endpoint === 'indices_status'
+              ? statusBody()
+              : endpoint === 'aliases'
+                ? synthesizeAliases(parsed('indices_stats'))
+                : undefined;
     if (!body) {
       const path = req.url ?? '/';
       res.writeHead(404, { 'content-type': 'application/json; charset=UTF-8' });
