@@ -172,6 +172,8 @@ export interface EsStandin {
   readonly port: number;
   /** Requests per path (query string removed). */
   readonly requests: Map<string, number>;
+  /** Requests per path with its query string (`/_all/_stats?level=cluster`). */
+  readonly urls: Map<string, number>;
   /** Headers of the most recent request per path (to check auth and accept-encoding). */
   readonly lastHeaders: Map<string, IncomingMessage['headers']>;
   requestCount(path: string): number;
@@ -213,6 +215,7 @@ export async function startEsStandin(options: EsStandinOptions = {}): Promise<Es
   }
   const faults = new Map<string, EsFault>();
   const requests = new Map<string, number>();
+  const urls = new Map<string, number>();
   const lastHeaders = new Map<string, IncomingMessage['headers']>();
   const sockets = new Set<Socket>();
   const gzipEnabled = options.gzip ?? true;
@@ -308,6 +311,7 @@ export async function startEsStandin(options: EsStandinOptions = {}): Promise<Es
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     const path = new URL(req.url ?? '/', 'http://stand-in').pathname;
     requests.set(path, (requests.get(path) ?? 0) + 1);
+    urls.set(req.url ?? '/', (urls.get(req.url ?? '/') ?? 0) + 1);
     lastHeaders.set(path, req.headers);
     const endpoint = endpointOf.get(path);
     const fault = faultFor(path);
@@ -392,6 +396,7 @@ export async function startEsStandin(options: EsStandinOptions = {}): Promise<Es
     url: `${tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     port,
     requests,
+    urls,
     lastHeaders,
     requestCount: (path) => requests.get(path) ?? 0,
     fault(target, fault) {
