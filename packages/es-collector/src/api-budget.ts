@@ -40,10 +40,19 @@ const perIndexHealth: Sample[] = [
   { kind: 'health_status', index: UNKNOWN_INDEX, status: 'green' },
 ];
 
-/** The names `sample` would have, cut where its unknown part begins (its head for a node's or index's stats). */
+/**
+ * The names `sample` would have, cut where its unknown part begins: a node's stats below its head,
+ * an index's below its `primaries` and `total` (all the index stats reader keeps).
+ */
 function namesOf(scheme: NamingScheme, cluster: string, sample: Sample): Segments[] {
   if (sample.kind === 'node') return [scheme.head(cluster, 'node', sample.node)];
-  if (sample.kind === 'index') return [scheme.head(cluster, 'index', sample.index)];
+  if (sample.kind === 'index') {
+    const head = scheme.head(cluster, 'index', sample.index);
+    return [
+      [...head, 'primaries'],
+      [...head, 'total'],
+    ];
+  }
   return scheme
     .nameSample(cluster, sample)
     .map(({ below, segments }) =>

@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { lowerWordSanitizer, NameFilter, sanitizeSegment } from '@stoker/shared';
+import { budgetRequests } from '../src/api-budget.js';
+import { API_NAMES, type ApiName } from '../src/collectors/index.js';
+import { ES_ESSENTIAL_SERIES } from '../src/essential-series.js';
+import { DEFAULT_INDEX_SELECTION } from '../src/index-selection.js';
+import { NAMING_SCHEMES, type NamingSchemeName } from '../src/naming/index.js';
+
+/** What a cycle of cluster `cluster` asks under a budget (as the runtime builds it, prefix `es`). */
+function asked(
+  budget: { include?: string[]; exclude?: string[]; essential?: boolean },
+  naming: NamingSchemeName = 'default',
+  cluster = 'logs',
+) {
+  const include = [
+    ...(budget.essential ? ES_ESSENTIAL_SERIES.map((glob) => `es.${glob}`) : []),
+    ...(budget.include ?? []),
+  ];
+  const filter = new NameFilter({ include, exclude: budget.exclude ?? [], prefix: ['es'] });
+  const sanitize = naming === 'default' ? sanitizeSegment : lowerWordSanitizer;
+  const options = { local: false, healthLevelIndices: true, indices: DEFAULT_INDEX_SELECTION, naming };
+  const { apis, options: budgeted } = budgetRequests(
+    new Set(API_NAMES),
+    options,
+    NAMING_SCHEMES[naming],
+    cluster,
+    {
+      sendsBelow: (segments) => filter.sendsBelow(segments, sanitize),
+    },
+  );
+  return {
+    apis: [...apis].sort(),
+    allIndicesOnly: budgeted.allIndicesOnly,
+    healthLevelIndices: budgeted.healthLevelIndices,
+  };
+}
+
+const sorted = (...apis: ApiName[]) => apis.sort();
+
+describe('budgetRequests: an API none of whose series can be sent is not asked', () => {
+  test('no budget: everything, per index (the `_cat` APIs are for the es2graphite scheme only)', () => {
+    assert.deepEqual(asked({ exclude: ['es.nothing'] }), {
+      apis: sorted('cluster_health', 'cluster_stats', 'indices_stats', 'nodes_stats', 'pending_tasks'),
+      allIndicesOnly: false,
+      healthLevelIndices: true,
+    });
+    assert.deepEqual(asked({ exclude: ['es.nothing'] }, 'es2graphite').apis, [...API_NAMES].sort());
+  });
+
+  test('every index excluded: no index stats, no per-index health; the rest asked', () => {
+    const { apis, healthLevelIndices } = asked({ exclude: ['es.*.indices.**'] });
+    assert.ok(!apis.includes('indices_stats'));
+    assert.ok(
+      apis.includes('nodes_stats') && apis.includes('cluster_health') && apis.includes('cluster_stats'),
+    );
+    assert.equal(healthLevelIndices, false);
+  });
+
+  test('essential: `_all` only, no cluster stats; node stats and health stay', () => {
+    assert.deepEqual(asked({ essential: true }), {
+      apis: sorted('cluster_health', 'indices_stats', 'nodes_stats', 'pending_tasks'),
+      allIndicesOnly: true,
+      healthLevelIndices: false,
+    });
+    // Two series per index brought back: every index is asked for again.
+    const perIndex = asked({
+      essential: true,
+      include: ['es.*.indices.*.{primaries.docs.count,total.store.size_in_bytes}'],
+    });
+    assert.equal(perIndex.allIndicesOnly, false);
+  });
+
+  test('what is worked out from an answer keeps its API: aggregates alone keep node stats', () => {
+    assert.deepEqual(asked({ include: ['es.*.aggregates.all.heap_used_percent.max'] }).apis, ['nodes_stats']);
+    assert.deepEqual(asked({ include: ['es.*.nodes.*.rates.**'] }).apis, ['nodes_stats']);
+    // Only per-index health: health per index is asked, index stats are not.
+    assert.deepEqual(asked({ include: ['es.*.indices.*.health.status'] }), {
+      apis: ['cluster_health'],
+      allIndicesOnly: true,
+      healthLevelIndices: true,
+    });
+  });
+
+  test('es2graphite names: health fields and nodes straight under the cluster, _cat below nodes', () => {
+    const old = asked({ exclude: ['es.*.indices.**'] }, 'es2graphite');
+    assert.ok(!old.apis.includes('indices_stats'));
+    assert.ok(old.apis.includes('cat_nodes') && old.apis.includes('nodes_stats'));
+    assert.equal(old.healthLevelIndices, false);
+    // Only the cluster status: es2graphite's `<cluster>.status` comes from health; a node could be
+    // named `status` (node stats are judged by their head), but no `_cat` cell is that short.
+    assert.deepEqual(asked({ include: ['es.*.status'] }, 'es2graphite').apis, [
+      'cluster_health',
+      'nodes_stats',
+    ]);
+  });
+
+  test('a budget naming one cluster applies to that cluster only', () => {
+    const budget = { exclude: ['es.logs.indices.**', 'es.logs.cluster.stats.**'] };
+    assert.ok(!asked(budget, 'default', 'logs').apis.includes('indices_stats'));
+    assert.ok(!asked(budget, 'default', 'logs').apis.includes('cluster_stats'));
+    assert.ok(asked(budget, 'default', 'metrics').apis.includes('indices_stats'));
+    assert.ok(asked(budget, 'default', 'metrics').apis.includes('cluster_stats'));
+  });
+});
