@@ -1,4 +1,4 @@
-import { ANY_SEGMENT, type Cycle, UnknownSegment } from '@stoker/shared';
+import { ANY_SEGMENT, type Cycle, type LeafName, UnknownSegment } from '@stoker/shared';
 import type { ApiName, ApiOptions } from './collectors/index.js';
 import type { NamingScheme, Segments } from './naming/index.js';
 import type { CatSection, Sample } from './samples.js';
@@ -60,6 +60,37 @@ function namesOf(scheme: NamingScheme, cluster: string, sample: Sample): Segment
     );
 }
 
+/** Raw segments for `Cycle.sendsBelow`, the placeholders as unknown segments. */
+function query(segments: Segments): (string | number | UnknownSegment)[] {
+  return segments.map((each) =>
+    each === UNKNOWN ? ANY_SEGMENT : each === UNKNOWN_INDEX ? EXCEPT_ALL : each,
+  );
+}
+const EXCEPT_ALL = new UnknownSegment(['_all']);
+
+/**
+ * For the walk of node stats: whether nothing below a node's leaf (a section such as `jvm.gc`) can
+ * be sent, whatever the node, so the walk skips it. Judged once per leaf and cycle, by the leaf's
+ * own segments (a few hundred judgements a cycle, whatever the number of nodes).
+ */
+export function nodeSubtreeSkipper(
+  scheme: NamingScheme,
+  cluster: string,
+  cycle: Pick<Cycle, 'sendsBelow'>,
+): (leaf: LeafName) => boolean {
+  const head = query(scheme.head(cluster, 'node', UNKNOWN));
+  if (!cycle.sendsBelow(head)) return () => true;
+  const judged = new Map<LeafName, boolean>();
+  return (leaf) => {
+    let skip = judged.get(leaf);
+    if (skip === undefined) {
+      skip = !cycle.sendsBelow(leaf.parent ? [...head, ...leaf.dotted.split('.')] : head);
+      judged.set(leaf, skip);
+    }
+    return skip;
+  };
+}
+
 export interface BudgetedRequests {
   /** The wanted APIs the budget can send series of. */
   apis: Set<ApiName>;
@@ -84,16 +115,9 @@ export function budgetRequests(
   cluster: string,
   cycle: Pick<Cycle, 'sendsBelow'>,
 ): BudgetedRequests {
-  const exceptAll = new UnknownSegment(['_all']);
   const sendable = (samples: readonly Sample[]) =>
     samples.some((sample) =>
-      namesOf(scheme, cluster, sample).some((segments) =>
-        cycle.sendsBelow(
-          segments.map((each) =>
-            each === UNKNOWN ? ANY_SEGMENT : each === UNKNOWN_INDEX ? exceptAll : each,
-          ),
-        ),
-      ),
+      namesOf(scheme, cluster, sample).some((segments) => cycle.sendsBelow(query(segments))),
     );
   const options: ApiOptions = {
     ...target,

@@ -1,11 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { lowerWordSanitizer, NameFilter, sanitizeSegment } from '@stoker/shared';
+import { recordingCycle } from '../../../test/harness/cycle.js';
+import { sharedSkip } from '../../../test/harness/fixtures.js';
 import { budgetRequests } from '../src/api-budget.js';
 import { API_NAMES, type ApiName } from '../src/collectors/index.js';
+import { nodesStats } from '../src/collectors/nodes-stats.js';
 import { ES_ESSENTIAL_SERIES } from '../src/essential-series.js';
 import { DEFAULT_INDEX_SELECTION } from '../src/index-selection.js';
-import { NAMING_SCHEMES, type NamingSchemeName } from '../src/naming/index.js';
+import { NAMING_SCHEMES, type NamingSchemeName, nameSamples } from '../src/naming/index.js';
+import { fixtureFiles, mapContext, readFixture } from './helpers.js';
 
 /** What a cycle of cluster `cluster` asks under a budget (as the runtime builds it, prefix `es`). */
 function asked(
@@ -101,5 +105,49 @@ describe('budgetRequests: an API none of whose series can be sent is not asked',
     assert.ok(!asked(budget, 'default', 'logs').apis.includes('cluster_stats'));
     assert.ok(asked(budget, 'default', 'metrics').apis.includes('indices_stats'));
     assert.ok(asked(budget, 'default', 'metrics').apis.includes('cluster_stats'));
+  });
+});
+
+describe('the node stats walk skips what the budget cannot send, and nothing else', () => {
+  test('every recorded node stats answer: the same lines as walking everything', {
+    skip: sharedSkip(),
+  }, () => {
+    const budgets = [
+      { include: ES_ESSENTIAL_SERIES.map((glob) => `es.${glob}`), exclude: [] },
+      { include: [], exclude: ['es.*.nodes.*.{jvm,fs,thread_pool}.**', 'es.**.indices.**'] },
+      { include: ['es.*.*.*.os.**', 'es.*.*.*.jvm.mem.*'], exclude: ['es.*.*.*.os.cpu.*'] },
+      { include: ['es.*.aggregates.**'], exclude: [] },
+    ];
+    const files = fixtureFiles(/nodes.*stats.*\.json$/);
+    assert.ok(files.length >= 20, `found ${files.length} recordings`);
+    let skipped = 0;
+    for (const naming of ['default', 'es2graphite'] as const) {
+      const scheme = NAMING_SCHEMES[naming];
+      for (const file of files) {
+        const body = readFixture(file);
+        const mapped = nodesStats.map(body, mapContext({ naming }));
+        for (const budget of budgets) {
+          const filter = new NameFilter({ ...budget, prefix: ['es'] });
+          const lines = (pruned: boolean) => {
+            const cycle = recordingCycle({
+              prefix: ['es'],
+              filter,
+              sanitize: scheme.sanitize ?? sanitizeSegment,
+            });
+            nameSamples(
+              pruned ? cycle : { ...cycle, sendsBelow: () => true },
+              scheme,
+              'logs',
+              mapped.samples,
+            );
+            return cycle.lines();
+          };
+          const everything = lines(false);
+          assert.deepEqual(lines(true), everything, `${file}, ${naming}, ${JSON.stringify(budget)}`);
+          skipped += Number(everything.length > 0);
+        }
+      }
+    }
+    assert.ok(skipped > 0);
   });
 });
