@@ -23,6 +23,7 @@ const SAMPLES_OF: Readonly<Record<ApiName, (options: ApiOptions) => Sample[]>> =
     { kind: 'aggregate', group: UNKNOWN, path: [UNKNOWN], value: 0 },
   ],
   indices_stats: () => [{ kind: 'index', index: UNKNOWN, stats: NO_STATS }],
+  indices_status: () => [{ kind: 'index_status', index: UNKNOWN_INDEX, stats: NO_STATS }],
   cluster_health: (options) => [
     { kind: 'health', path: [UNKNOWN], value: 0 },
     { kind: 'health_status', status: 'green' },
@@ -41,11 +42,13 @@ const perIndexHealth: Sample[] = [
 ];
 
 /**
- * The names `sample` would have, cut where its unknown part begins: a node's stats below its head,
- * an index's below its `primaries` and `total` (all the index stats reader keeps).
+ * The names `sample` would have, cut where its unknown part begins: a node's stats and an index's
+ * `_status` below their head, an index's stats below its `primaries` and `total` (all the index
+ * stats reader keeps).
  */
 function namesOf(scheme: NamingScheme, cluster: string, sample: Sample): Segments[] {
   if (sample.kind === 'node') return [scheme.head(cluster, 'node', sample.node)];
+  if (sample.kind === 'index_status') return [scheme.head(cluster, 'index', sample.index)];
   if (sample.kind === 'index') {
     const head = scheme.head(cluster, 'index', sample.index);
     return [
