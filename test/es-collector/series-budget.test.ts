@@ -98,4 +98,27 @@ describe('es-collector series budget: excluded APIs are never asked', { skip }, 
     assert.deepEqual(under('es.old.indices.'), []);
     assert.ok(stored.includes('es.old.status'));
   });
+
+  test('with --metrics everything is still asked: /metrics shows every series whatever the budget', async (t) => {
+    const es = await startEsStandin({ version: '8.4.2' });
+    t.after(() => es.close());
+    const { code, stdout, stderr } = await runAgentToEnd(CLI, [
+      '--es',
+      es.url,
+      '--cluster',
+      'logs',
+      '--once',
+      '--output',
+      'stdout',
+      '--metrics',
+      '--http-port',
+      '0',
+      '--exclude',
+      'es.*.indices.**',
+    ]);
+    assert.equal(code, 0, stderr);
+    assert.ok(es.requestCount('/_all/_stats') > 0, 'index stats not asked');
+    assert.ok(!stdout.includes('es.logs.indices.'), 'an excluded name was sent');
+    assert.ok(stdout.includes('es.logs.cluster.health.status '));
+  });
 });
