@@ -3,9 +3,12 @@ import {
   DistinctNames,
   type ExposeRender,
   Exposition,
+  LeafNames,
   LineBatch,
+  type NameFilter,
   ProblemLog,
   type SegmentSanitizer,
+  sanitizeSegment,
 } from '@stoker/shared';
 import pino, { type Logger } from 'pino';
 
@@ -33,9 +36,12 @@ export function recordingCycle(
     sanitize?: SegmentSanitizer;
     prefix?: readonly string[];
     timestampSec?: number;
+    /** The series budget, built under `prefix` (none: every series). */
+    filter?: NameFilter;
   } = {},
 ): RecordingCycle {
-  const names = new DistinctNames(options.sanitize);
+  const { filter } = options;
+  const names = new DistinctNames(options.sanitize, new LeafNames(options.sanitize), filter);
   const recorded: { segments: (string | number)[]; value: unknown }[] = [];
   const warnings: string[] = [];
   const log: Logger = pino({ level: 'silent' });
@@ -62,6 +68,7 @@ export function recordingCycle(
       recorded.push({ segments: [...segments], value });
     },
     group: (head) => names.group(head),
+    sendsBelow: (segments) => !filter || filter.sendsBelow(segments, options.sanitize ?? sanitizeSegment),
     expose(render) {
       exposed = render;
     },

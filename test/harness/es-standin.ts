@@ -172,6 +172,8 @@ export interface EsStandin {
   readonly port: number;
   /** Requests per path (query string removed). */
   readonly requests: Map<string, number>;
+  /** Requests per path with its query string (`/_all/_stats?level=cluster`). */
+  readonly urls: Map<string, number>;
   /** Headers of the most recent request per path (to check auth and accept-encoding). */
   readonly lastHeaders: Map<string, IncomingMessage['headers']>;
   requestCount(path: string): number;
@@ -213,6 +215,7 @@ export async function startEsStandin(options: EsStandinOptions = {}): Promise<Es
   }
   const faults = new Map<string, EsFault>();
   const requests = new Map<string, number>();
+  const urls = new Map<string, number>();
   const lastHeaders = new Map<string, IncomingMessage['headers']>();
   const sockets = new Set<Socket>();
   const gzipEnabled = options.gzip ?? true;
@@ -248,18 +251,34 @@ export async function startEsStandin(options: EsStandinOptions = {}): Promise<Es
     return status && { json: Buffer.from(JSON.stringify(status)) };
   };
 
+  /** Index stats at `level=cluster`: `_all` without the per-index map, as ES answers it. */
+  const clusterLevel = new WeakMap<object, { json: Buffer; gzip?: Buffer }>();
+  const indicesStatsBody = (query: URLSearchParams): { json: Buffer; gzip?: Buffer } | undefined => {
+    const full = bodies.get('indices_stats');
+    if (!full || query.get('level') !== 'cluster') return full;
+    let body = clusterLevel.get(full);
+    if (!body) {
+      const { indices: _perIndex, ...rest } = parsed('indices_stats') as Record<string, unknown>;
+      body = { json: Buffer.from(JSON.stringify(rest)) };
+      clusterLevel.set(full, body);
+    }
+    return body;
+  };
+
   const send = (req: IncomingMessage, res: ServerResponse, endpoint: EsEndpoint | undefined): void => {
     const url = new URL(req.url ?? '/', 'http://stand-in');
     const body =
-      endpoint && bodies.has(endpoint)
-        ? bodies.get(endpoint)
-        : endpoint && CAT_ENDPOINTS.has(endpoint)
-          ? catBody(endpoint, url.searchParams)
-          : endpoint === 'indices_status'
-            ? statusBody()
-            : endpoint === 'aliases'
-              ? synthesizeAliases(parsed('indices_stats'))
-              : undefined;
+      endpoint === 'indices_stats'
+        ? indicesStatsBody(url.searchParams)
+        : endpoint && bodies.has(endpoint)
+          ? bodies.get(endpoint)
+          : endpoint && CAT_ENDPOINTS.has(endpoint)
+            ? catBody(endpoint, url.searchParams)
+            : endpoint === 'indices_status'
+              ? statusBody()
+              : endpoint === 'aliases'
+                ? synthesizeAliases(parsed('indices_stats'))
+                : undefined;
     if (!body) {
       const path = req.url ?? '/';
       res.writeHead(404, { 'content-type': 'application/json; charset=UTF-8' });
@@ -292,6 +311,7 @@ export async function startEsStandin(options: EsStandinOptions = {}): Promise<Es
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     const path = new URL(req.url ?? '/', 'http://stand-in').pathname;
     requests.set(path, (requests.get(path) ?? 0) + 1);
+    urls.set(req.url ?? '/', (urls.get(req.url ?? '/') ?? 0) + 1);
     lastHeaders.set(path, req.headers);
     const endpoint = endpointOf.get(path);
     const fault = faultFor(path);
@@ -376,6 +396,7 @@ export async function startEsStandin(options: EsStandinOptions = {}): Promise<Es
     url: `${tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     port,
     requests,
+    urls,
     lastHeaders,
     requestCount: (path) => requests.get(path) ?? 0,
     fault(target, fault) {

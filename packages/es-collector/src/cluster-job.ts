@@ -8,6 +8,7 @@ import {
   type SeriesBudget,
   sanitizeSegment,
 } from '@stoker/shared';
+import { budgetRequests } from './api-budget.js';
 import { type BodyReader, EsRequestError, type EsResponse } from './client.js';
 import { collectorSamples } from './collector-samples.js';
 import { APIS, type ApiName, type EsApi, type MapContext, mapBodies } from './collectors/index.js';
@@ -187,6 +188,8 @@ export class ClusterJob implements Job {
       }
     }
     const root = this.root;
+    const reported = this.clusterName();
+    const cluster = this.names.resolve(this.target.id, reported, this.target.clusterName !== undefined);
     let samples: Sample[] = [];
     let isMaster: boolean | undefined;
     let answers: ReadonlyMap<string, number> | undefined;
@@ -194,11 +197,16 @@ export class ClusterJob implements Job {
     if (root) {
       const version = root.info.version;
       const bodies = new Map<ApiName, unknown>();
-      const context = (): MapContext => ({ options: this.target, tracker: this.tracker, atMs: Date.now() });
-      const wanted = (api: EsApi): boolean => this.target.apis.has(api.name);
+      const budget = budgetRequests(this.target.apis, this.target, this.naming, cluster, cycle);
+      const context = (): MapContext => ({
+        options: budget.options,
+        tracker: this.tracker,
+        atMs: Date.now(),
+      });
+      const wanted = (api: EsApi): boolean => budget.apis.has(api.name);
       /** Reads one API into `bodies` (when wanted); under --once a second sample for its rates. */
       const read = async (api: EsApi): Promise<unknown> => {
-        const path = api.path(version, this.target);
+        const path = api.path(version, budget.options);
         if (path === undefined) return undefined;
         let got = await fetch(api.name, path, api.reader);
         if (got && cycle.once && api.prime && wanted(api)) {
@@ -269,8 +277,6 @@ export class ClusterJob implements Job {
       }),
     );
 
-    const reported = this.clusterName();
-    const cluster = this.names.resolve(this.target.id, reported, this.target.clusterName !== undefined);
     if (cluster !== reported && this.renamedFrom !== reported) {
       cycle.log.warn(
         { cluster, reported },

@@ -35,8 +35,17 @@ const NUMERIC = /^-?\d+(\.\d+)?$/;
 
 export type LeafVisitor = (leaf: LeafName, value: number) => void;
 
-/** Visits every numeric leaf of `value` below `at` (the leaf name of `value` itself). */
-export function forEachLeaf(value: unknown, rules: FlattenRules, at: LeafName, visit: LeafVisitor): void {
+/**
+ * Visits every numeric leaf of `value` below `at` (the leaf name of `value` itself), but none below
+ * an object or array `skips` (nothing there would be sent).
+ */
+export function forEachLeaf(
+  value: unknown,
+  rules: FlattenRules,
+  at: LeafName,
+  visit: LeafVisitor,
+  skips?: (at: LeafName) => boolean,
+): void {
   if (at.keys.length > MAX_DEPTH) return;
   if (typeof value === 'number') {
     if (Number.isFinite(value) && !rules.isUnknown?.(at.keys, value)) visit(at, value);
@@ -54,12 +63,12 @@ export function forEachLeaf(value: unknown, rules: FlattenRules, at: LeafName, v
     }
     return;
   }
-  if (value === null || typeof value !== 'object') return;
+  if (value === null || typeof value !== 'object' || skips?.(at)) return;
   if (Array.isArray(value)) {
     const keyer = rules.arrays?.[at.rawPath] ?? rules.otherArrays;
     const keyed = keyer?.(value, at.keys);
     if (!keyed) return;
-    for (const [key, item] of keyed) forEachLeaf(item, rules, at.child(key), visit);
+    for (const [key, item] of keyed) forEachLeaf(item, rules, at.child(key), visit, skips);
     return;
   }
   const { skipKeys, skipPaths } = rules;
@@ -67,7 +76,7 @@ export function forEachLeaf(value: unknown, rules: FlattenRules, at: LeafName, v
     if (skipKeys?.has(key)) continue;
     const child = at.child(key);
     if (skipPaths?.has(child.rawPath)) continue;
-    forEachLeaf((value as Record<string, unknown>)[key], rules, child, visit);
+    forEachLeaf((value as Record<string, unknown>)[key], rules, child, visit, skips);
   }
 }
 

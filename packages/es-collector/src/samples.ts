@@ -19,6 +19,8 @@ export interface LeafSink {
   readonly root: LeafName;
   add(leaf: LeafName, value: number): void;
   addRun(leaves: readonly LeafName[], values: readonly number[]): void;
+  /** Whether nothing below `leaf` would be sent (the series budget): a walk need not go there. */
+  skips?(leaf: LeafName): boolean;
 }
 
 /**

@@ -126,7 +126,11 @@ export function namedLines(
 ): LineBatch {
   const names = new DistinctNames(scheme.sanitize);
   nameSamples(
-    { emit: (segments, value) => names.add(segments, value), group: (head) => names.group(head) },
+    {
+      emit: (segments, value) => names.add(segments, value),
+      group: (head) => names.group(head),
+      sendsBelow: () => true,
+    },
     scheme,
     cluster,
     samples,

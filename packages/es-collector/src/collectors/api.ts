@@ -27,6 +27,8 @@ export interface ApiOptions {
   local: boolean;
   /** Per-index health too (`_cluster/health?level=indices`). */
   healthLevelIndices: boolean;
+  /** Index stats of `_all` only (`level=cluster`): the series budget sends no other index's (api-budget.ts). */
+  allIndicesOnly?: boolean;
   indices: IndexSelectionOptions;
   /**
    * The es2graphite schemes walk node stats as es2graphite did (lists by position, `fs.data` by

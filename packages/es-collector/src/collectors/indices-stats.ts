@@ -11,7 +11,8 @@ import { shapeMajor } from './root.js';
  * `{"_shards": ..., "_all": {"primaries": ..., "total": ...}, "indices": {"<name>": {"primaries":
  * ..., "total": ...}}}`, each of primaries and total a tree of sections (docs, store, indexing,
  * search, ...), sent as `indices.<index>.primaries|total.*` (and `indices._all.*`) for the indices
- * `--indices-*` select (index-selection.ts). The biggest answer there is (tens of megabytes on a
+ * `--indices-*` select (index-selection.ts); `?level=cluster` (`_all` alone) when the series budget
+ * sends no other index's series. The biggest answer there is (tens of megabytes on a
  * cluster with thousands of indices), so it is read as it arrives (`IndicesStatsReader`), never
  * parsed whole: each index keeps its numbers in one array, in the order of its `LeafShape`, which it
  * shares with every other index whose keys came in the same order (all of them, usually).
@@ -19,7 +20,12 @@ import { shapeMajor } from './root.js';
 export const indicesStats: EsApi<ParsedIndicesStats> = {
   name: 'indices_stats',
   clusterWide: true,
-  path: (version) => (shapeMajor(version) < 1 ? '/_stats' : '/_all/_stats'),
+  path: (version, options) =>
+    shapeMajor(version) < 1
+      ? '/_stats'
+      : options.allIndicesOnly
+        ? '/_all/_stats?level=cluster'
+        : '/_all/_stats',
   reader: () => new IndicesStatsReader(),
   map(parsed, context) {
     if (!parsed?.all) throw new Error('_stats: expected {"_all": {...}}');

@@ -216,5 +216,7 @@ function nodeRoles(stats: NodeStats): string[] {
 
 /** A node's leaves, walked one by one into the naming scheme's group (no object per leaf). */
 function leavesOf(stats: NodeStats, rules: FlattenRules): StatsTree {
-  return { walk: (sink) => forEachLeaf(stats, rules, sink.root, sink.add.bind(sink)) };
+  return {
+    walk: (sink) => forEachLeaf(stats, rules, sink.root, sink.add.bind(sink), sink.skips?.bind(sink)),
+  };
 }

@@ -1,4 +1,5 @@
 import type { Cycle, LeafGroup } from '@stoker/shared';
+import { nodeSubtreeSkipper } from '../api-budget.js';
 import type { Sample } from '../samples.js';
 import { defaultNaming } from './default.js';
 import { es2graphite2013Naming, es2graphiteNaming } from './es2graphite.js';
@@ -18,10 +19,10 @@ export const NAMING_SCHEMES: Readonly<Record<NamingSchemeName, NamingScheme>> = 
  * Emits a cycle's samples as `scheme` names them: the one place samples meet the cycle. Every series
  * of a node or an index goes into one group under its head: its stats are walked straight into the
  * group (whose leaf names the runtime keeps across cycles), so no sample object or path is made per
- * leaf.
+ * leaf, past any part of a node's stats the series budget would send nothing of.
  */
 export function nameSamples(
-  cycle: Pick<Cycle, 'emit' | 'group'>,
+  cycle: Pick<Cycle, 'emit' | 'group' | 'sendsBelow'>,
   scheme: NamingScheme,
   cluster: string,
   samples: readonly Sample[],
@@ -36,11 +37,22 @@ export function nameSamples(
     }
     return group;
   };
+  const skips = nodeSubtreeSkipper(scheme, cluster, cycle);
   for (const sample of samples) {
-    if (sample.kind === 'node' || sample.kind === 'index' || sample.kind === 'index_status') {
-      sample.stats.walk(
-        sample.kind === 'node' ? groupOf('node', sample.node) : groupOf('index', sample.index),
-      );
+    if (sample.kind === 'node') {
+      const group = groupOf('node', sample.node);
+      sample.stats.walk({
+        root: group.root,
+        add: group.add.bind(group),
+        addRun: group.addRun.bind(group),
+        skips,
+      });
+      continue;
+    }
+    if (sample.kind === 'index' || sample.kind === 'index_status') {
+      // Small beside node stats, or read into runs already: what the budget leaves out is dropped
+      // as the cycle is named.
+      sample.stats.walk(groupOf('index', sample.index));
       continue;
     }
     for (const named of scheme.nameSample(cluster, sample)) {

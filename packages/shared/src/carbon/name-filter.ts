@@ -1,4 +1,5 @@
 import type { LeafName } from './leaf-names.js';
+import type { SegmentSanitizer } from './segments.js';
 
 /**
  * Globs on final metric names (`--include`, `--exclude`, a profile's list), in Graphite's own syntax
@@ -19,7 +20,17 @@ export function globProblem(glob: string): string | undefined {
 
 /** Marks `**` among a pattern's segment matchers. */
 const ANY_SEGMENTS = Symbol('**');
-type Segment = RegExp | typeof ANY_SEGMENTS;
+type Segment = SegmentMatcher | typeof ANY_SEGMENTS;
+
+/**
+ * A segment of a name not known yet (an index's or a node's name, before the answer that lists them),
+ * for asking whether anything can be sent below a name (`NameFilterState.dead`): it may be any
+ * segment but those in `except` (names asked about on their own, such as `_all`).
+ */
+export class UnknownSegment {
+  constructor(readonly except: readonly string[] = []) {}
+}
+export const ANY_SEGMENT = new UnknownSegment();
 
 /** `a.{b,c.d}` → `a.b`, `a.c.d` (the first outermost braces, then the rest recursively). */
 function expandBraces(glob: string): string[] {
@@ -43,6 +54,15 @@ function expandBraces(glob: string): string[] {
     .flatMap((from, i) => expandBraces(`${head}${glob.slice(from + 1, bounds[i + 1])}${tail}`));
 }
 
+/** One segment of a glob, other than `**`. */
+interface SegmentMatcher {
+  readonly regex: RegExp;
+  /** The segment it matches, when it matches one only (no `*`, `?` or `[`). */
+  readonly literal?: string;
+  /** Whether it matches every segment (`*`). */
+  readonly matchesAll: boolean;
+}
+
 function segmentMatcher(segment: string): Segment {
   if (segment === '**') return ANY_SEGMENTS;
   let source = '';
@@ -59,7 +79,21 @@ function segmentMatcher(segment: string): Segment {
       }
     } else source += char.replace(/[.+^$(){}|\\]/g, '\\$&');
   }
-  return new RegExp(`^${source}$`);
+  return {
+    regex: new RegExp(`^${source}$`),
+    ...(/[*?[]/.test(segment) ? {} : { literal: segment }),
+    matchesAll: /^\*+$/.test(segment),
+  };
+}
+
+/**
+ * Whether `segment` passes `matcher`. An unknown segment passes an include's matcher when it may (any
+ * matcher but a literal it cannot be), an exclude's only when it must (`*`): see `NameFilterState.dead`.
+ */
+function passes(matcher: SegmentMatcher, segment: string | UnknownSegment, include: boolean): boolean {
+  if (typeof segment === 'string') return matcher.regex.test(segment);
+  if (!include) return matcher.matchesAll;
+  return matcher.literal === undefined || !segment.except.includes(matcher.literal);
 }
 
 /** A glob as one or more lists of segment matchers (one per brace alternative). */
@@ -84,6 +118,13 @@ const MAX_MEMO = 50_000;
 export class NameFilterState {
   /** Whether a name ending here is sent: some include matches (or there is none), no exclude does. */
   readonly keep: boolean;
+  /**
+   * Whether no name here or below can be sent: no include can match any more, or an exclude that
+   * ends in `**` matches already. Past an `UnknownSegment`, an include counts as alive when it may
+   * match, an exclude as matching only when it must, so a name something may be sent below is
+   * never dead.
+   */
+  readonly dead: boolean;
   private readonly afterSegment = new Map<string, NameFilterState>();
   private afterLeaf = new WeakMap<LeafName, NameFilterState>();
   private leavesMemoised = 0;
@@ -98,10 +139,21 @@ export class NameFilterState {
         (pattern, i) => pattern.include === include && positions[i]!.includes(pattern.segments.length),
       );
     this.keep = (!filter.hasIncludes || ends(true)) && !ends(false);
+    const coversBelow = (segments: readonly Segment[], position: number) =>
+      position < segments.length && segments.slice(position).every((each) => each === ANY_SEGMENTS);
+    this.dead =
+      (filter.hasIncludes &&
+        filter.patterns.every((pattern, i) => !pattern.include || positions[i]!.length === 0)) ||
+      filter.patterns.some(
+        (pattern, i) =>
+          !pattern.include && positions[i]!.some((position) => coversBelow(pattern.segments, position)),
+      );
   }
 
   /** The state after one more (sanitised) segment. */
-  next(segment: string): NameFilterState {
+  next(segment: string | UnknownSegment): NameFilterState {
+    // Asked a few times a cycle, of a few states: not remembered.
+    if (segment instanceof UnknownSegment) return this.filter.step(this, segment);
     let state = this.afterSegment.get(segment);
     if (!state) {
       if (this.afterSegment.size >= MAX_MEMO) this.afterSegment.clear();
@@ -153,20 +205,20 @@ export class NameFilter {
   }
 
   /** The state after `segments` (sanitised) from `from`. */
-  walk(from: NameFilterState, segments: readonly string[]): NameFilterState {
+  walk(from: NameFilterState, segments: readonly (string | UnknownSegment)[]): NameFilterState {
     let state = from;
     for (const segment of segments) state = state.next(segment);
     return state;
   }
 
-  step(state: NameFilterState, segment: string): NameFilterState {
+  step(state: NameFilterState, segment: string | UnknownSegment): NameFilterState {
     return this.intern(
       this.patterns.map((pattern, i) => {
         const after: number[] = [];
         for (const position of state.positions[i]!) {
           const matcher = pattern.segments[position];
           if (matcher === ANY_SEGMENTS) after.push(position);
-          else if (matcher?.test(segment)) after.push(position + 1);
+          else if (matcher && passes(matcher, segment, pattern.include)) after.push(position + 1);
         }
         return this.skipAny(pattern, after);
       }),
@@ -188,6 +240,15 @@ export class NameFilter {
       this.states.set(key, state);
     }
     return state;
+  }
+
+  /**
+   * Whether any name after the prefix that starts with `segments` (raw: each sanitised here, as
+   * names are) can be sent, an `UnknownSegment` standing for a name not known yet.
+   */
+  sendsBelow(segments: readonly (string | number | UnknownSegment)[], sanitize: SegmentSanitizer): boolean {
+    const safe = segments.map((each) => (each instanceof UnknownSegment ? each : sanitize(String(each))));
+    return !this.walk(this.start, safe).dead;
   }
 
   /** Whether one whole dotted name (prefix included) is sent: for tests and tools. */

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { LeafGroup } from '../carbon/distinct-names.js';
+import type { UnknownSegment } from '../carbon/name-filter.js';
 import type { SegmentSanitizer } from '../carbon/segments.js';
 import type { ExposeRender } from '../prometheus/scrape.js';
 import type { SeriesProfile } from './options.js';
@@ -36,6 +37,13 @@ export interface Cycle {
    * `data_1`) are told apart (`DistinctNames`), so no two sources share a series.
    */
   emit(segments: readonly (string | number)[], value: unknown): void;
+  /**
+   * Whether the series budget can send any series named `segments` (raw, after the prefix, as for
+   * `emit`) or below it, an `UnknownSegment` standing for a name not known before reading (an
+   * index's): a job leaves unread what no series could come of. Always true with `--metrics`, whose
+   * /metrics shows every series whatever the budget.
+   */
+  sendsBelow(segments: readonly (string | number | UnknownSegment)[]): boolean;
   /**
    * Many samples under one head (a node, an index, a container): the head is named as `emit` names
    * segments, and each sample below it is a leaf found from the group's `root` (named once for the

@@ -3,7 +3,7 @@ import { DistinctNames } from '../carbon/distinct-names.js';
 import { LeafNames } from '../carbon/leaf-names.js';
 import { alignTimestamp, type DropReason, LineBatch, toMetricValue } from '../carbon/lines.js';
 import { NameFilter } from '../carbon/name-filter.js';
-import { parsePrefix } from '../carbon/segments.js';
+import { parsePrefix, sanitizeSegment } from '../carbon/segments.js';
 import { CarbonSender } from '../carbon/sender.js';
 import { SpoolInUseError } from '../carbon/spool-lock.js';
 import { tagSuffix } from '../carbon/tags.js';
@@ -297,7 +297,8 @@ class Runtime<S extends OptionSpecs> {
       leafNames = new LeafNames(job.sanitize);
       this.leafNames.set(job, leafNames);
     }
-    const names = new DistinctNames(job.sanitize, leafNames, this.filter(job, prefix));
+    const filter = this.filter(job, prefix);
+    const names = new DistinctNames(job.sanitize, leafNames, filter);
     const output = this.config.output;
     const batch = new LineBatch({
       prefix,
@@ -316,6 +317,8 @@ class Runtime<S extends OptionSpecs> {
       problems: this.problems,
       emit: (segments, value) => names.add(segments, value),
       group: (head) => names.group(head),
+      sendsBelow: (segments) =>
+        !filter || this.config.metrics || filter.sendsBelow(segments, job.sanitize ?? sanitizeSegment),
       // Without --metrics nothing keeps the cycle's samples once they are sent.
       expose: this.config.metrics
         ? (render) => {
