@@ -71,19 +71,21 @@ describe('Exposition', () => {
     assert.ok(nodes.leaf('jvm.mem.heap', GAUGE, 'area="heap"'), 'the same leaf again (a leaf tree afresh)');
     const out = new Exposition();
     for (const node of ['n1', 'n2', 'n1']) {
-      const labels = `node="${node}"`;
-      if (out.claimEntity(nodes, labels)) out.addLeaf(heap, labels, node === 'n1' ? 1 : 2);
+      const entity = out.claimEntity(nodes, `node="${node}"`);
+      if (entity !== undefined) out.addLeaf(heap, entity, node === 'n1' ? 1 : 2);
     }
     out.add(GAUGE, [['node', 'n3']], 3); // the family belongs to the scope
     const indices = new SeriesScope('indices');
     const other = indices.leaf('x', GAUGE, '');
     assert.ok(other);
-    assert.ok(out.claimEntity(indices, 'node="n1"'), 'entities are unique per scope');
+    const n1 = out.claimEntity(indices, 'node="n1"');
+    assert.notEqual(n1, undefined, 'entities are unique per scope');
     const cluster = new SeriesScope('cluster');
     const total = cluster.leaf('x', COUNTER, 'kind="all"');
-    assert.ok(total && out.claimEntity(cluster, ''));
-    out.addLeaf(total, '', 4); // an entity with no labels of its own
-    out.addLeaf(other, 'node="n9"', 9);
+    const unlabelled = out.claimEntity(cluster, '');
+    assert.ok(total && unlabelled !== undefined);
+    out.addLeaf(total, unlabelled, 4); // an entity with no labels of its own
+    out.addLeaf(other, n1!, 9);
     assert.equal(out.sampleCount, 3);
     assert.match(out.render('text'), /\nx_events_total\{kind="all"\} 4\n/);
     assert.match(

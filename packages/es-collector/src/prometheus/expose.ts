@@ -278,9 +278,9 @@ function exporterMapping(keys: readonly string[]): NodeMapping | undefined {
 
 class NodeSink implements LeafSink {
   readonly root = nodeLeaves.root;
-  /** Empty when the exposition already has a node with these labels (its series are left out). */
-  private readonly labelText: string | undefined;
-  private readonly exporterLabelText: string | undefined;
+  /** Undefined when the exposition already has a node with these labels (its series are left out). */
+  private readonly entity: number | undefined;
+  private readonly exporterEntity: number | undefined;
   /** Data-path series with this node's mount added (the mount is the node's). */
   private readonly mounted = new Map<LeafSeries, LeafSeries>();
 
@@ -290,24 +290,21 @@ class NodeSink implements LeafSink {
     exporterLabels: string,
     private readonly raw: Readonly<Record<string, unknown>>,
   ) {
-    this.labelText = out.claimEntity(NODE_SCOPE, labels) ? labels : undefined;
-    this.exporterLabelText = out.claimEntity(NODE_EXPORTER_SCOPE, exporterLabels)
-      ? exporterLabels
-      : undefined;
+    this.entity = out.claimEntity(NODE_SCOPE, labels);
+    this.exporterEntity = out.claimEntity(NODE_EXPORTER_SCOPE, exporterLabels);
   }
 
   add(leaf: LeafName, value: number): void {
     const mapping = nodeMapping(leaf);
     if (!mapping) return;
     if (!mapping.exporter) {
-      if (this.labelText !== undefined)
-        this.out.addLeaf(mapping.series, this.labelText, value * mapping.scale);
+      if (this.entity !== undefined) this.out.addLeaf(mapping.series, this.entity, value * mapping.scale);
       return;
     }
-    if (this.exporterLabelText === undefined) return;
+    if (this.exporterEntity === undefined) return;
     const series =
       mapping.dataPath === undefined ? mapping.series : this.withMount(mapping.series, mapping.dataPath);
-    this.out.addLeaf(series, this.exporterLabelText, value * mapping.scale);
+    this.out.addLeaf(series, this.exporterEntity, value * mapping.scale);
   }
 
   addRun(leaves: readonly LeafName[], values: readonly number[]): void {
@@ -348,26 +345,25 @@ class IndexSink implements LeafSink {
   readonly root = nodeLeaves.root;
   private static readonly mappings = new WeakMap<LeafName, IndexMapping>();
   /** Undefined when the exposition already has an index with these labels (its series are left out). */
-  private readonly labelText: string | undefined;
-  private readonly exporterLabelText: string | undefined;
+  private readonly entity: number | undefined;
+  private readonly exporterEntity: number | undefined;
 
   constructor(
     private readonly out: Exposition,
     labels: string,
     private readonly exporterNames: boolean,
   ) {
-    this.labelText = out.claimEntity(INDEX_SCOPE, labels) ? labels : undefined;
-    this.exporterLabelText =
-      exporterNames && out.claimEntity(INDEX_EXPORTER_SCOPE, labels) ? labels : undefined;
+    this.entity = out.claimEntity(INDEX_SCOPE, labels);
+    this.exporterEntity = exporterNames ? out.claimEntity(INDEX_EXPORTER_SCOPE, labels) : undefined;
   }
 
   add(leaf: LeafName, value: number): void {
     const { stoker, exporter } = IndexSink.mapping(leaf);
     if (exporter && this.exporterNames) {
-      if (this.exporterLabelText !== undefined)
-        this.out.addLeaf(exporter.series, this.exporterLabelText, value * exporter.scale);
-    } else if (stoker && this.labelText !== undefined)
-      this.out.addLeaf(stoker.series, this.labelText, value * stoker.scale);
+      if (this.exporterEntity !== undefined)
+        this.out.addLeaf(exporter.series, this.exporterEntity, value * exporter.scale);
+    } else if (stoker && this.entity !== undefined)
+      this.out.addLeaf(stoker.series, this.entity, value * stoker.scale);
   }
 
   addRun(leaves: readonly LeafName[], values: readonly number[]): void {
