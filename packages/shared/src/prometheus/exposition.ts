@@ -1,9 +1,10 @@
 /**
  * One scrape's worth of Prometheus series, rendered as the text format 0.0.4 or OpenMetrics 1.0.
  * Samples are grouped by family (both formats want a family's samples together, after its HELP and
- * TYPE) and kept as label texts shared by many samples plus a number, until a format is asked for:
- * the two formats differ only in family headers and the closing `# EOF`. Label values are escaped, never sanitised, so hostile names (quotes, backslashes,
- * newlines, any unicode) stay distinct and the exposition always parses.
+ * TYPE) and kept as numbers (whose labels, which leaf series, the value) until a format is asked
+ * for: the two formats differ only in family headers and the closing `# EOF`. Label values are
+ * escaped, never sanitised, so hostile names (quotes, backslashes, newlines, any unicode) stay
+ * distinct and the exposition always parses.
  */
 
 /** A summary here is only `_sum` and `_count` (elasticsearch_exporter's GC time), never quantiles. */
